@@ -1,0 +1,56 @@
+# Two commands for a fresh clone: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app shop
+
+.PHONY: run test test-fast check bench soak dtds migrate seed clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## run: install, migrate, seed the demo catalog if empty, serve on http://127.0.0.1:5000
+run: $(VENV)/.installed
+	$(FLASK) db upgrade
+	$(PY) seed_catalog.py
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py 'shop:create_app()'
+
+## test: the whole suite (browser journeys run when Chromium is installed)
+test: $(VENV)/.dev-installed
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## test-fast: everything except browser journeys and slow server tests
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+
+## check: lint, type check of the protocol layers, dependency audit, fast tests
+check: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pip-audit --progress-spinner off -r requirements.txt
+	$(PY) -m pytest -q -m "not browser and not slow"
+
+## bench: speed against a bare Flask route under the same gunicorn settings
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py
+
+## dtds: fetch the official cXML DTDs into instance/dtd (needs internet access)
+dtds: $(VENV)/.installed
+	$(PY) -m shop.cxml.fetch_dtds instance/dtd
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+seed: $(VENV)/.installed
+	$(PY) seed_catalog.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

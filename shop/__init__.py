@@ -1,0 +1,82 @@
+"""A B2B storefront with built-in PunchOut (cXML and SAP OCI).
+
+``create_app`` assembles the application from small steps: configuration, extensions,
+blueprints, error pages, security headers and command-line commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from shop import errors, formatting, security
+from shop.config import load_config
+from shop.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create the shop. ``test_config`` replaces the environment (used by the tests)."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    load_config(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    errors.init_app(app)
+    formatting.init_app(app)
+    security.init_app(app)
+    register_commands(app)
+    if app.config["SHOP_PROXY_HOPS"]:
+        hops = app.config["SHOP_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import shop.models  # noqa: F401  (the whole schema, for create_all and Alembic)
+    from shop.accounts.services import load_user
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    # Imported here so that importing ``shop`` stays cheap and free of cycles.
+    from shop import health
+    from shop.accounts.views import bp as accounts_bp
+    from shop.admin.views import bp as admin_bp
+    from shop.cart.views import bp as cart_bp
+    from shop.catalog.views import bp as catalog_bp
+    from shop.checkout.views import bp as checkout_bp
+    from shop.orders.views import bp as orders_bp
+    from shop.punchout.views import bp as punchout_bp
+
+    for blueprint in (health.bp, catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp,
+                      admin_bp, punchout_bp):
+        app.register_blueprint(blueprint)
+    if app.config["SANDBOX_ENABLED"]:
+        from shop.sandbox.views import bp as sandbox_bp
+
+        app.register_blueprint(sandbox_bp)
+
+
+def register_commands(app: Flask) -> None:
+    from shop.accounts.commands import users_cli
+    from shop.orders.commands import orders_cli
+
+    for group in (users_cli, orders_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,131 @@
+"""Every setting of the shop, with a safe default and the reason for it.
+
+This is the only module that reads the environment (house rule 7). Secrets never live here:
+SECRET_KEY is generated once into the instance folder unless the environment provides one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+# Names of environment variables the shop reads, with their meaning.
+ENVIRONMENT = {
+    "DATABASE_URL": "SQLAlchemy URL; default SQLite in instance/shop.db",
+    "SECRET_KEY": "signs sessions and CSRF tokens; default generated into instance/secret_key",
+    "SHOP_BASE_URL": "public URL of the shop, used in PunchOut responses (e.g. https://shop.example.com)",
+    "SHOP_PROXY_HOPS": "number of trusted reverse proxies in front of the shop (ProxyFix); default 0",
+    "CXML_DTD_DIR": "folder with the official cXML DTDs as <version>/<file>.dtd",
+    "SHOP_SANDBOX": "1 enables the built-in procurement sandbox (default), 0 turns it off",
+    "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
+    "REDIS_URL": "optional Redis for rate-limit counters shared by several hosts",
+    "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
+}
+
+
+class Defaults:
+    """Defaults for every setting; ``create_app`` copies them into ``app.config``."""
+
+    # Database: the embedded default; PostgreSQL via DATABASE_URL for more than one host.
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled in from the instance path
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
+    # Public URL; None means "use the URL of the current request".
+    SHOP_BASE_URL: str | None = None
+    SHOP_NAME = "Northwind Supply"
+    SHOP_PROXY_HOPS = 0
+
+    # Forms and sessions.
+    WTF_CSRF_TIME_LIMIT = None  # a token lives as long as the session: long PunchOut sessions
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+
+    # Catalog.
+    PRODUCTS_PER_PAGE = 24
+    MAX_LINE_QUANTITY = 100_000  # a sane upper bound for one cart line
+
+    # cXML.
+    CXML_DTD_DIR: str | None = None  # default: instance/dtd
+    CXML_VERSION = "1.2.063"
+    MAX_XML_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024  # XML limit plus form overhead
+
+    # PunchOut.
+    PUNCHOUT_START_TOKEN_TTL = 300  # seconds a StartPage URL stays valid
+    PUNCHOUT_IDLE_TIMEOUT = 3600  # seconds of inactivity before a PunchOut session ends
+
+    # Sandbox: on in the demo, off in production by setting SHOP_SANDBOX=0.
+    SANDBOX_ENABLED = True
+
+    # Rate limits: failures per identity and per client address within the window.
+    RATE_LIMIT_WINDOW = 600
+    RATE_LIMIT_IDENTITY_FAILURES = 10
+    RATE_LIMIT_ADDRESS_FAILURES = 100
+    REDIS_URL: str | None = None
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` from the defaults, the instance config, the environment, then tests."""
+    app.config.from_object(Defaults)
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile("config.py", silent=True)
+
+    if test_config is None:
+        _from_environment(app)
+    else:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'shop.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
+    if not app.config.get("CXML_DTD_DIR"):
+        app.config["CXML_DTD_DIR"] = str(instance / "dtd")
+
+
+def _from_environment(app: Flask) -> None:
+    env = os.environ
+    if env.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = env["DATABASE_URL"]
+    for name in ("SECRET_KEY", "SHOP_BASE_URL", "CXML_DTD_DIR", "REDIS_URL"):
+        if env.get(name):
+            app.config[name] = env[name]
+    if env.get("SHOP_PROXY_HOPS"):
+        app.config["SHOP_PROXY_HOPS"] = int(env["SHOP_PROXY_HOPS"])
+    if env.get("MAX_XML_BYTES"):
+        app.config["MAX_XML_BYTES"] = int(env["MAX_XML_BYTES"])
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_XML_BYTES"] + 64 * 1024
+    if env.get("SHOP_SANDBOX"):
+        app.config["SANDBOX_ENABLED"] = env["SHOP_SANDBOX"].strip() not in {"0", "false", "no"}
+    if env.get("SHOP_ENCRYPTION_KEYS"):
+        app.config["SHOP_ENCRYPTION_KEYS"] = env["SHOP_ENCRYPTION_KEYS"]
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way (postgres:// or postgresql://)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(path: Path) -> str:
+    """Read a secret from the instance folder, creating it (readable by the owner only) once."""
+    try:
+        # O_EXCL: when several workers start at once, exactly one of them writes the secret.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

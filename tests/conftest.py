@@ -1,0 +1,220 @@
+"""Fixtures shared by the whole suite, in the style of Flask's tutorial plus factory builders.
+
+The database is real: a SQLite file by default, or PostgreSQL when TEST_DATABASE_URL is set
+(``.ci/run`` does both). The schema is created once per test session; every test starts with
+empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+
+from shop import create_app
+from shop.extensions import db
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT_ROOT.parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test with a clear reason when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs {path} (the shared reference files, present only in the workplace)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url: str) -> Iterator[None]:
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    db.session.remove()
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SERVER_NAME": "shop.test",
+            "CXML_DTD_DIR": str(SHARED / "cxml" / "dtd"),
+        }
+    )
+    with app.app_context():
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = CSRF_PATTERN.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+# ---------- factory builders: each fixture returns a function that creates one object ----------
+
+
+@pytest.fixture
+def make_company(app: Flask) -> Callable[..., Any]:
+    from shop.accounts.models import Company
+
+    def make(name: str = "Acme Industries", **fields: Any) -> Company:
+        company = Company(name=name, **fields)
+        db.session.add(company)
+        db.session.commit()
+        return company
+
+    return make
+
+
+@pytest.fixture
+def make_user(app: Flask, make_company: Callable[..., Any]) -> Callable[..., Any]:
+    from werkzeug.security import generate_password_hash
+
+    from shop.accounts.models import Company, Role, User
+
+    def make(
+        email: str = "buyer@acme.test",
+        password: str = "correct horse",
+        role: Role = Role.BUYER,
+        company: Company | None = None,
+        **fields: Any,
+    ) -> User:
+        if company is None and role != Role.STAFF:
+            company = db.session.scalar(db.select(Company).filter_by(name="Acme Industries"))
+            company = company or make_company()
+        user = User(
+            email=email.lower(),
+            password_hash=generate_password_hash(password),
+            role=role,
+            company=company,
+            **fields,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_category(app: Flask) -> Callable[..., Any]:
+    from shop.catalog.models import Category
+
+    def make(slug: str = "office", name: str | None = None, **fields: Any) -> Category:
+        category = Category(slug=slug, name=name or slug.replace("-", " ").title(), **fields)
+        db.session.add(category)
+        db.session.commit()
+        return category
+
+    return make
+
+
+@pytest.fixture
+def make_product(app: Flask) -> Callable[..., Any]:
+    from shop.catalog.models import Product
+
+    def make(sku: str = "PEN-001", name: str = "Ballpoint pen, blue", price: str = "1.20",
+             **fields: Any) -> Product:
+        fields.setdefault("unspsc", "44121704")
+        fields.setdefault("stock_quantity", 100)
+        product = Product(sku=sku, name=name, list_price=Decimal(price), **fields)
+        db.session.add(product)
+        db.session.commit()
+        return product
+
+    return make
+
+
+class AuthActions:
+    """Log in and out through the real login form, as Flask's tutorial does."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self._client = client
+
+    def login(self, email: str = "buyer@acme.test", password: str = "correct horse") -> Any:
+        page = self._client.get("/login")
+        return self._client.post(
+            "/login",
+            data={"email": email, "password": password, "csrf_token": csrf_token(page.text)},
+        )
+
+    def logout(self) -> Any:
+        page = self._client.get("/account")
+        return self._client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    return AuthActions(client)
+
+
+# ---------- CI: a skipped test is a failed test ----------
+
+_skipped: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if os.environ.get("SHOP_TEST_NO_SKIPS") and _skipped and exitstatus == 0:
+        print(f"\nSHOP_TEST_NO_SKIPS is set and {len(_skipped)} test(s) were skipped:")
+        for nodeid in _skipped:
+            print(f"  {nodeid}")
+        session.exitstatus = 1

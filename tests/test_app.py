@@ -1,0 +1,80 @@
+"""The application factory, configuration, health check, error pages and security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shop import create_app
+from shop.config import normalise_database_url
+
+
+def test_factory_uses_test_config(app):
+    assert app.testing
+    assert app.config["SECRET_KEY"] == "test-secret"
+
+
+def test_secret_key_is_generated_once_into_instance(tmp_path, monkeypatch):
+    from shop import config
+
+    secret_file = tmp_path / "secret_key"
+    first = config._instance_secret(secret_file)
+    second = config._instance_secret(secret_file)
+    assert first == second and len(first) == 64
+    assert oct(secret_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalise_database_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_healthz_answers_when_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path: Path):
+    missing = tmp_path / "no" / "such" / "dir" / "shop.db"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_unknown_route_renders_styled_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Page not found" in response.text
+    assert 'href="/static/css/shop.css"' in response.text
+
+
+def test_every_page_has_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+    assert "frame-ancestors 'self'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_hsts_only_over_https(client):
+    response = client.get("/", base_url="https://shop.test")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_proxy_fix_makes_https_urls_behind_a_tls_proxy(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SHOP_PROXY_HOPS": 1})
+
+    @app.get("/_url")
+    def _url() -> str:
+        from flask import url_for
+
+        return url_for("catalog.home", _external=True)
+
+    response = app.test_client().get(
+        "/_url", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example.com"}
+    )
+    assert response.text == "https://shop.example.com/"
