@@ -20,6 +20,7 @@ from shop.cxml.build import (
     build_status_response,
     new_payload_id,
 )
+from shop.cxml.build_fulfill import build_confirmation, build_invoice, build_ship_notice
 from shop.cxml.documents import (
     Accounting,
     AccountingSegment,
@@ -69,6 +70,7 @@ from shop.cxml.fulfillment import (
 from shop.cxml.parse import parse_xml
 from shop.cxml.read import read_cxml
 from shop.cxml.read_parts import parse_datetime
+from shop.cxml.validate import ValidationResult, find_dtd, validate_cxml
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -114,15 +116,21 @@ __all__ = [
     "ShipNoticeRequest",
     "Status",
     "StatusUpdateRequest",
+    "ValidationResult",
+    "build_confirmation",
+    "build_invoice",
     "build_order_message",
     "build_order_request",
     "build_profile_request",
     "build_profile_response",
     "build_setup_request",
     "build_setup_response",
+    "build_ship_notice",
     "build_status_response",
+    "find_dtd",
     "new_payload_id",
     "parse_datetime",
     "parse_xml",
     "read_cxml",
+    "validate_cxml",
 ]
