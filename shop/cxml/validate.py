@@ -48,7 +48,7 @@ def validate_cxml(
     try:
         root = parse_xml(body, max_bytes=max_bytes)
     except CXMLError as exc:
-        return ValidationResult(False, (f"not well-formed: {exc}",), None)
+        return ValidationResult(False, (str(exc),), None)
     return validate_root(root, Path(dtd_dir))
 
 
