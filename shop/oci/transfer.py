@@ -204,9 +204,7 @@ def prepare_transfer(
     """
     if not entry.hook_url:
         raise BuildError("The punchout session has no HOOK_URL to return the cart to.")
-    action, hook_fields = (
-        split_hook_url(entry.hook_url) if split_hook else (entry.hook_url, [])
-    )
+    action, hook_fields = split_hook_url(entry.hook_url) if split_hook else (entry.hook_url, [])
     carried = {normalize_name(name) for name, _ in hook_fields}
     received = (entry.ok_code, entry.target, entry.caller)
     ok_code, target, caller = (
