@@ -87,6 +87,11 @@ def test_no_prefixes_means_no_hook_is_allowed():
     assert not hook_url_allowed("https://srm.acme.test/sap/bc/x", ["", "  "])
 
 
+def test_a_single_prefix_may_be_given_as_a_string():
+    assert hook_url_allowed("https://srm.acme.test/sap/bc/x", "https://srm.acme.test/sap/")
+    assert not hook_url_allowed("https://h/", "h")
+
+
 def test_a_broken_prefix_matches_nothing():
     assert not hook_url_allowed("https://srm.acme.test/x", ["srm.acme.test", "https://"])
 

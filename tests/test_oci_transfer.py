@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from decimal import Decimal
 
 import pytest
@@ -20,6 +22,7 @@ from shop.oci import (
     read_form_fields,
     render_form,
 )
+from tests.conftest import shared_path
 
 HOOK = "https://srm.acme.test/sap/bc/bsp/sap/bbp_oci?sap-client=100&~OkCode=ADDI"
 
@@ -401,3 +404,52 @@ def test_the_rendered_form_carries_method_target_and_charset():
     assert 'accept-charset="iso-8859-1"' in html
     assert 'type="hidden" name="NEW_ITEM-LONGTEXT_1:132[]"' in html
     assert "<button" not in html
+
+
+# ---------- a real shop's per-buyer OCI settings ----------
+
+
+def _spryker_oci_connections() -> list[dict[str, str]]:
+    path = shared_path(
+        "oci", "punchout-catalogs__punchout-catalog-spryker__punchout_catalog_connection_cart.csv"
+    )
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [row for row in rows if " - Oci - " in row["connection_name"]]
+
+
+@pytest.mark.shared
+def test_every_field_a_real_shop_maps_for_oci_is_one_we_write():
+    connections = _spryker_oci_connections()
+    assert len(connections) == 3
+    mapped = set()
+    for row in connections:
+        # LONGTEXT is mapped as NEW_ITEM-LONGTEXT_%line_number%:132[].
+        mapped |= {name.rstrip("_") for name in re.findall(r"NEW_ITEM-([A-Z_]+)", row["mapping"])}
+    assert mapped, "the mapping names NEW_ITEM fields"
+    written = {
+        name.removeprefix("NEW_ITEM-").partition("[")[0].partition("_1:")[0]
+        for name, _ in build_fields([bolt(item_type="R"), bolt(parent_id=1, item_type="O")])
+    }
+    assert mapped - written == set()
+
+
+@pytest.mark.shared
+def test_a_real_buyers_description_length_and_bundle_settings():
+    settings = {row["connection_name"]: row for row in _spryker_oci_connections()}
+    composite = settings["Client 1 - Oci - User 1"]
+    assert (composite["max_description_length"], composite["bundle_mode"]) == ("128", "composite")
+    kit = [
+        bolt(description="Wartungsset Hydraulik " * 8, item_type="R"),
+        bolt(item_type="O", parent_id=1),
+    ]
+    values = as_dict(build_fields(kit, description_length=int(composite["max_description_length"])))
+    assert len(values["NEW_ITEM-DESCRIPTION[1]"]) == 128
+    assert values["NEW_ITEM-ITEM_TYPE[1]"] == "R"
+    assert values["NEW_ITEM-PARENT_ID[2]"] == "1"
+    # The other buyer keeps the OCI default of 40 and wants single (flat) lines: OCI 4.0 rules.
+    single = settings["Client 2 - Oci - User 2"]
+    assert (single["max_description_length"], single["bundle_mode"]) == ("", "single")
+    flat = as_dict(build_fields(kit, version="4.0"))
+    assert len(flat["NEW_ITEM-DESCRIPTION[1]"]) <= 40
+    assert not any("PARENT_ID" in name or "ITEM_TYPE" in name for name in flat)

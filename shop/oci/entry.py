@@ -105,9 +105,10 @@ def read_entry(
     """Read the parameters of an OCI entry call into an :class:`OCIEntry`.
 
     ``pairs`` are the query-string pairs followed by the form pairs (already URL-decoded, as
-    a web framework gives them). For a known parameter the first non-empty value wins; the
-    same parameter sent again with a different value is refused, since one of the two would
-    be silently ignored. Raises :class:`EntryError` (or a subclass) for anything unusable.
+    a web framework gives them). A known parameter may come twice with the same value (in
+    the URL and in the form); with two different values it is refused, since one of them
+    would be silently ignored. Raises :class:`EntryError` (or a subclass) for anything
+    unusable.
     """
     known = dict(_KNOWN)
     for name, attribute in (

@@ -35,6 +35,8 @@ def check_hook_url(url: str, prefixes: Iterable[str], *, allow_non_http: bool = 
     scheme = _scheme(url)
     if scheme in UNSAFE_SCHEMES:
         raise HookURLRefused(f"A {scheme}: address cannot be a hook URL.")
+    if isinstance(prefixes, str):  # one prefix given on its own, not its characters
+        prefixes = [prefixes]
     prefix_list = [prefix.strip() for prefix in prefixes if prefix.strip()]
     if scheme not in HTTP_SCHEMES:
         _check_non_http(url, scheme, prefix_list, allow_non_http)
