@@ -1,0 +1,24 @@
+"""The checkout form: addresses, PO number and comments (prices never come from a form)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+
+class CheckoutForm(FlaskForm):
+    ship_to = SelectField("Deliver to", coerce=int,
+                          validators=[InputRequired("Choose a delivery address.")])
+    bill_to = SelectField("Invoice to", coerce=int,
+                          validators=[InputRequired("Choose a billing address.")])
+    po_number = StringField(
+        "Purchase-order number",
+        validators=[InputRequired("Enter your purchase-order number."),
+                    Length(max=100, message="Use at most 100 characters.")],
+        render_kw={"autocomplete": "off"},
+    )
+    comments = TextAreaField("Comments for us (optional)",
+                             validators=[Length(max=2000, message="Use at most 2,000 characters.")])
+    # Digest of the cart as shown; placing the order checks it is still the same.
+    fingerprint = HiddenField()
