@@ -14,7 +14,7 @@ from shop.accounts import services
 from shop.accounts.forms import ActionForm, AddressForm, CompanyUserForm
 from shop.accounts.models import AddressKind, Role
 from shop.accounts.views import bp
-from shop.errors import NotFound, PermissionDenied
+from shop.errors import NotFound
 
 
 def company_admin_required(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -132,7 +132,7 @@ def delete_address(address_id: int) -> Response:
         abort(400)
     try:
         services.delete_address(current_user.company_id, address_id)
-    except (NotFound, PermissionDenied):
+    except NotFound:
         abort(404)
     flash("The address is removed.", "success")
     return redirect(url_for("accounts.company"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from shop.accounts.models import AddressKind, Role
@@ -62,8 +63,9 @@ class CompanyUserForm(FlaskForm):
     last_name = StringField("Last name", validators=[Length(max=100)])
     role = SelectField(
         "Role",
-        choices=[(Role.BUYER.value, "Buyer: shops and places orders"),
-                 (Role.COMPANY_ADMIN.value, "Company admin: also manages users and addresses")],
+        choices=[SelectChoice(Role.BUYER.value, "Buyer: shops and places orders"),
+                 SelectChoice(Role.COMPANY_ADMIN.value,
+                              "Company admin: also manages users and addresses")],
         default=Role.BUYER.value,
     )
     password = PasswordField(
@@ -76,8 +78,10 @@ class CompanyUserForm(FlaskForm):
 
 
 class AddressForm(FlaskForm):
-    kind = SelectField("Type", choices=[(AddressKind.SHIP_TO.value, "Ship-to (delivery)"),
-                                        (AddressKind.BILL_TO.value, "Bill-to (invoices)")])
+    kind = SelectField("Type", choices=[
+        SelectChoice(AddressKind.SHIP_TO.value, "Ship-to (delivery)"),
+        SelectChoice(AddressKind.BILL_TO.value, "Bill-to (invoices)"),
+    ])
     name = StringField("Name", validators=[InputRequired("Enter a name."), Length(max=200)])
     street = StringField("Street and number",
                          validators=[InputRequired("Enter the street."), Length(max=200)])

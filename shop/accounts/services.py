@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.accounts.passwords import hash_password, needs_rehash, verify_password
-from shop.errors import NotFound, PermissionDenied, ShopError
+from shop.errors import NotFound, ShopError
 from shop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ def add_company_user(
     """A company admin adds a buyer or another company admin to their own company."""
     role = parse_role(role)
     if role not in COMPANY_ROLES:
-        raise PermissionDenied("A company can only have buyers and company admins.")
+        raise AccountError("A company's users are buyers or company admins.")
     company = get_company(company_id)
     address = normalise_email(email)
     check_new_password(password)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -28,15 +28,13 @@ def login() -> str | Response:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-        if current_user.is_authenticated:
-            return redirect(form.next.data or url_for("accounts.account"))
     error = None
     if form.validate_on_submit():
         user = services.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             target = safe_next(form.next.data) or url_for("catalog.home")
             # A fresh session: nothing an attacker planted before login survives it.
-            session.clear()
+            _clear_session()
             login_user(user)
             log.info("user %s logged in", user.id)
             flash(f"Welcome, {user.display_name}.", "success")
@@ -52,7 +50,7 @@ def logout() -> Response:
     """Log out (POST with a CSRF token, so no other site can log a user out)."""
     if ActionForm().validate_on_submit():
         logout_user()
-        session.clear()
+        _clear_session()
         flash("You are logged out.", "info")
     return redirect(url_for("catalog.home"))
 
@@ -91,6 +89,12 @@ def change_password() -> tuple[str, int] | Response:
             flash("Your password is changed.", "success")
             return redirect(url_for("accounts.account"))
     return _render_account(ProfileForm(obj=current_user), form, status=400)
+
+
+def _clear_session() -> None:
+    session.clear()
+    # The CSRF token made earlier in this request belonged to the old session.
+    g.pop("csrf_token", None)
 
 
 def _render_account(

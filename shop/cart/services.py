@@ -60,13 +60,9 @@ def current_cart_id(create: bool = False) -> int | None:
         return int(punchout_cart_id)
     if not current_user.is_authenticated:
         return None
-    cart_id = g.get("_user_cart_id")
-    if cart_id is None:
-        cart_id = user_cart_id(current_user.id)
-        if cart_id is None and create:
-            cart_id = get_or_create_user_cart(current_user.id)
-        g._user_cart_id = cart_id
-    return cart_id
+    if create:
+        return get_or_create_user_cart(current_user.id)
+    return user_cart_id(current_user.id)
 
 
 def cart_is_read_only() -> bool:

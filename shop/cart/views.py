@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
@@ -33,14 +33,12 @@ def inject_cart_line_count() -> dict[str, object]:
 
 def header_line_count() -> int:
     """Lines in the request's cart, for the header; 0 when the database does not answer."""
-    if "_cart_line_count" not in g:
-        try:
-            g._cart_line_count = services.cart_line_count(services.current_cart_id())
-        except SQLAlchemyError:
-            # The header is also drawn on error pages; a database outage must not break them.
-            db.session.rollback()
-            g._cart_line_count = 0
-    return int(g._cart_line_count)
+    try:
+        return services.cart_line_count(services.current_cart_id())
+    except SQLAlchemyError:
+        # The header is also drawn on error pages; a database outage must not break them.
+        db.session.rollback()
+        return 0
 
 
 @bp.get("")

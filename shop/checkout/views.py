@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from shop.accounts.models import Address
 from shop.cart.services import current_cart_id
@@ -58,8 +59,8 @@ def place_order() -> tuple[str, int] | Response:
 
 
 def _fill_choices(form: CheckoutForm, page: CheckoutPage) -> None:
-    form.ship_to.choices = [(address.id, _label(address)) for address in page.ship_to]
-    form.bill_to.choices = [(address.id, _label(address)) for address in page.bill_to]
+    form.ship_to.choices = [SelectChoice(str(a.id), _label(a)) for a in page.ship_to]
+    form.bill_to.choices = [SelectChoice(str(a.id), _label(a)) for a in page.bill_to]
 
 
 def _label(address: Address) -> str:
