@@ -21,7 +21,10 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 def token_of(client: FlaskClient, url: str = "/login") -> str:
     """A CSRF token valid for the client's session."""
-    match = CSRF.search(client.get(url).text)
+    # A fresh app context: the test's own context (and its ``g``, where Flask-WTF caches the
+    # token) would otherwise be shared by every client's requests.
+    with client.application.app_context():
+        match = CSRF.search(client.get(url).text)
     assert match, f"no CSRF token on {url}"
     return match.group(1)
 
@@ -69,7 +72,9 @@ def cart_lines(user: User) -> dict[str, Decimal]:
 def logged_in_client(app: Flask, email: str, password: str = "correct horse") -> FlaskClient:
     """A new test client logged in through the real form."""
     client = app.test_client()
-    response = client.post("/login", data={"email": email, "password": password,
-                                           "csrf_token": token_of(client)})
+    token = token_of(client)
+    with app.app_context():
+        response = client.post("/login", data={"email": email, "password": password,
+                                               "csrf_token": token})
     assert response.status_code == 302, "login failed"
     return client
