@@ -241,7 +241,7 @@ def test_nobody_can_change_another_users_cart(client, auth, buyer, make_user, pe
 
 
 def test_cart_summary(app, buyer, pen, make_product):
-    usd = make_product("USB-C", "USB-C cable", "9.99", currency="USD")
+    make_product("USB-C", "USB-C cable", "9.99", currency="USD")
     contract_price(buyer.company, pen, "0.95")
     cart_id = fill_cart(buyer, (pen, "3"))
     summary = services.cart_summary(cart_id, buyer.company_id)

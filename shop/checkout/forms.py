@@ -9,9 +9,13 @@ from wtforms.validators import InputRequired, Length
 
 class CheckoutForm(FlaskForm):
     ship_to = SelectField("Deliver to", coerce=int,
-                          validators=[InputRequired("Choose a delivery address.")])
+                          validators=[InputRequired("Choose a delivery address.")],
+                          invalid_value_message="Choose one of your delivery addresses.",
+                          invalid_choice_message="Choose one of your delivery addresses.")
     bill_to = SelectField("Invoice to", coerce=int,
-                          validators=[InputRequired("Choose a billing address.")])
+                          validators=[InputRequired("Choose a billing address.")],
+                          invalid_value_message="Choose one of your billing addresses.",
+                          invalid_choice_message="Choose one of your billing addresses.")
     po_number = StringField(
         "Purchase-order number",
         validators=[InputRequired("Enter your purchase-order number."),
