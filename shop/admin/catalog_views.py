@@ -43,7 +43,7 @@ def new_product() -> ResponseReturnValue:
 def edit_product(product_id: int) -> ResponseReturnValue:
     product = services.get_object(Product, product_id)
     form = ProductForm(obj=product)
-    form.set_choices(queries.category_choices())
+    form.set_choices(queries.category_choices(), stored=product)
     if form.validate_on_submit():
         try:
             services.update_product(product.id, form.to_data())

@@ -123,7 +123,7 @@ def set_user_active(company_id: int, user_id: int, active: bool) -> User:
 def add_address(company_id: int, data: AddressData) -> Address:
     """Add a ship-to or bill-to address to a company."""
     company = get_object(Company, company_id)
-    address = Address(company=company)
+    address = Address(company_id=company.id)
     _apply_address(address, data)
     db.session.add(address)
     _keep_one_default(address)

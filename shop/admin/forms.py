@@ -7,6 +7,7 @@ Each form lists exactly the fields staff may set, and hands the services a froze
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -17,6 +18,7 @@ from wtforms import (
     Field,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -40,6 +42,7 @@ from shop.admin.services import (
     NewUserData,
     ProductData,
 )
+from shop.catalog.models import Product
 from shop.orders.models import OrderStatus
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK", "CAD", "AUD", "JPY")
@@ -98,6 +101,11 @@ def valid_email(form: FlaskForm, field: Field) -> None:
         raise ValidationError("Enter an e-mail address like name@example.com.")
 
 
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """Select-box options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _with_current(choices: list[tuple[str, str]], current: str | None) -> list[tuple[str, str]]:
     """Keep a stored value that is not in the usual list selectable, so editing keeps it."""
     if current and current not in {value for value, _ in choices}:
@@ -118,8 +126,8 @@ class ProductSearchForm(FlaskForm):
 
     q = StringField("Search", filters=[clean_query], validators=[Length(max=100)])
     status = SelectField(
-        "Show", choices=[("", "All products"), ("active", "Active"), ("inactive", "Inactive")],
-        default="", validate_choice=False,
+        "Show", default="", validate_choice=False,
+        choices=options([("", "All products"), ("active", "Active"), ("inactive", "Inactive")]),
     )
 
 
@@ -135,8 +143,8 @@ class ProductForm(FlaskForm):
     description = TextAreaField("Description", filters=[strip], validators=[Length(max=20000)])
     list_price = DecimalField("List price", places=None, validators=[
         InputRequired("Enter the list price."), positive_money])
-    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
-    unit = SelectField("Unit of measure", choices=list(UNITS))
+    currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
+    unit = SelectField("Unit of measure", choices=options(UNITS))
     unspsc = StringField("UNSPSC code", filters=[strip], validators=[
         Optional(), Regexp(r"^\d{2,16}$", message="Digits only, e.g. 44121704.")])
     manufacturer = StringField("Manufacturer", filters=[strip], validators=[Length(max=120)])
@@ -146,7 +154,7 @@ class ProductForm(FlaskForm):
         InputRequired("Enter the lead time in days."), NumberRange(0, 365)])
     stock_quantity = IntegerField("Stock quantity", default=0, validators=[
         InputRequired("Enter the stock quantity."), NumberRange(0, 1_000_000_000)])
-    category_id = SelectField("Category", coerce=int, choices=[(0, "— none —")])
+    category_id = SelectField("Category", coerce=int, choices=options([(0, "— none —")]))
     image_url = StringField("Image URL", filters=[strip], validators=[
         Length(max=500), Optional(),
         Regexp(r"^(https://|http://|/)[^\s<>\"']*$",
@@ -154,11 +162,17 @@ class ProductForm(FlaskForm):
     active = BooleanField("Active (shown in the shop)", default=True)
     featured = BooleanField("Featured on the home page")
 
-    def set_choices(self, categories: list[tuple[int, str]]) -> None:
-        self.category_id.choices = [(0, "— none —"), *categories]
-        self.currency.choices = [(c, c) for c in _with_current(
-            [(c, c) for c in CURRENCIES], self.currency.data)]
-        self.unit.choices = _with_current(list(UNITS), self.unit.data)
+    def set_choices(self, categories: list[tuple[int, str]],
+                    stored: Product | None = None) -> None:
+        """Fill the select boxes; an uncommon unit or currency already stored stays valid."""
+        self.category_id.choices = options([(0, "— none —"), *categories])
+        currencies = [(c, c) for c in CURRENCIES]
+        units = list(UNITS)
+        if stored is not None:
+            currencies = _with_current(currencies, stored.currency)
+            units = _with_current(units, stored.unit)
+        self.currency.choices = options(currencies)
+        self.unit.choices = options(units)
 
     def to_data(self) -> ProductData:
         return ProductData(
@@ -183,12 +197,13 @@ class CategoryForm(FlaskForm):
                message="Lower-case letters, digits and single hyphens, e.g. office-paper."),
     ])
     description = TextAreaField("Description", filters=[strip], validators=[Length(max=5000)])
-    parent_id = SelectField("Parent category", coerce=int, choices=[(0, "— top level —")])
+    parent_id = SelectField("Parent category", coerce=int,
+                            choices=options([(0, "— top level —")]))
     position = IntegerField("Position", default=0, validators=[
         InputRequired("Enter a position."), NumberRange(0, 100_000)])
 
     def set_parents(self, parents: list[tuple[int, str]]) -> None:
-        self.parent_id.choices = [(0, "— top level —"), *parents]
+        self.parent_id.choices = options([(0, "— top level —"), *parents])
 
     def to_data(self) -> CategoryData:
         return CategoryData(
@@ -210,7 +225,7 @@ class CompanySearchForm(FlaskForm):
 class CompanyForm(FlaskForm):
     name = StringField("Name", filters=[strip], validators=[DataRequired("Enter the name."),
                                                              Length(max=200)])
-    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
+    currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
     payment_terms_days = IntegerField("Payment terms (days)", default=30, validators=[
         InputRequired("Enter the payment terms in days."), NumberRange(0, 365)])
 
@@ -224,7 +239,7 @@ class NewUserForm(FlaskForm):
         DataRequired("Enter the e-mail address."), Length(max=254), valid_email])
     first_name = StringField("First name", filters=[strip], validators=[Length(max=100)])
     last_name = StringField("Last name", filters=[strip], validators=[Length(max=100)])
-    role = SelectField("Role", choices=list(COMPANY_ROLES), default=Role.BUYER.value)
+    role = SelectField("Role", choices=options(COMPANY_ROLES), default=Role.BUYER.value)
     password = PasswordField("Initial password", validators=[
         DataRequired("Enter an initial password."),
         Length(min=10, max=200, message="Use 10 to 200 characters.")])
@@ -238,11 +253,11 @@ class NewUserForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=list(COMPANY_ROLES))
+    role = SelectField("Role", choices=options(COMPANY_ROLES))
 
 
 class AddressForm(FlaskForm):
-    kind = SelectField("Type", choices=list(ADDRESS_KINDS))
+    kind = SelectField("Type", choices=options(ADDRESS_KINDS))
     code = StringField("Buyer's address ID", filters=[strip], validators=[Length(max=64)])
     name = StringField("Name", filters=[strip], validators=[DataRequired("Enter a name."),
                                                              Length(max=200)])
@@ -270,7 +285,7 @@ class ContractPriceForm(FlaskForm):
                                                            Length(max=64)])
     price = DecimalField("Contract price", places=None, validators=[
         InputRequired("Enter the price."), positive_money])
-    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
+    currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
 
     def to_data(self) -> ContractPriceData:
         return ContractPriceData(price=self.price.data, currency=self.currency.data)
@@ -279,7 +294,7 @@ class ContractPriceForm(FlaskForm):
 class EditContractPriceForm(FlaskForm):
     price = DecimalField("Contract price", places=None, validators=[
         InputRequired("Enter the price."), positive_money])
-    currency = SelectField("Currency", choices=[(c, c) for c in CURRENCIES])
+    currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
 
     def to_data(self) -> ContractPriceData:
         return ContractPriceData(price=self.price.data, currency=self.currency.data)
@@ -293,19 +308,19 @@ class OrderSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Order or PO number", filters=[clean_query], validators=[Length(max=100)])
-    status = SelectField("Status", choices=[("", "All statuses")] + [
-        (status.value, status.value.capitalize()) for status in OrderStatus])
-    company = SelectField("Company", coerce=int, choices=[(0, "All companies")])
+    status = SelectField("Status", choices=options([("", "All statuses")] + [
+        (status.value, status.value.capitalize()) for status in OrderStatus]))
+    company = SelectField("Company", coerce=int, choices=options([(0, "All companies")]))
 
     def set_companies(self, companies: list[tuple[int, str]]) -> None:
-        self.company.choices = [(0, "All companies"), *companies]
+        self.company.choices = options([(0, "All companies"), *companies])
 
 
 class OrderStatusForm(FlaskForm):
     # Any real status is accepted here; whether the move is allowed is the service's rule,
     # which answers with a clear message. The page narrows the list to the allowed moves.
-    status = SelectField("New status", choices=[(s.value, s.value) for s in OrderStatus])
+    status = SelectField("New status", choices=options((s.value, s.value) for s in OrderStatus))
     note = TextAreaField("Note (optional)", filters=[strip], validators=[Length(max=2000)])
 
     def set_statuses(self, statuses: list[tuple[str, str]]) -> None:
-        self.status.choices = statuses
+        self.status.choices = options(statuses)

@@ -89,9 +89,9 @@ class Dashboard:
 def dashboard(latest: int = 10) -> Dashboard:
     """The figures on the back-office home page (four queries)."""
     products = dict(db.session.execute(
-        select(Product.active, func.count()).group_by(Product.active)).tuples().all())
+        select(Product.active, func.count()).group_by(Product.active)).all())
     by_status = dict(db.session.execute(
-        select(Order.status, func.count()).group_by(Order.status)).tuples().all())
+        select(Order.status, func.count()).group_by(Order.status)).all())
     latest_orders = db.session.scalars(
         select(Order).options(joinedload(Order.company))
         .order_by(Order.placed_at.desc(), Order.id.desc()).limit(latest)
@@ -131,7 +131,7 @@ def category_tree() -> list[TreeRow]:
     categories = db.session.scalars(
         select(Category).order_by(Category.position, Category.name, Category.id)).all()
     counts = dict(db.session.execute(
-        select(Product.category_id, func.count()).group_by(Product.category_id)).tuples().all())
+        select(Product.category_id, func.count()).group_by(Product.category_id)).all())
     children: dict[int | None, list[Category]] = {}
     for category in categories:
         children.setdefault(category.parent_id, []).append(category)
