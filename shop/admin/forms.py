@@ -308,12 +308,21 @@ class OrderSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Order or PO number", filters=[clean_query], validators=[Length(max=100)])
-    status = SelectField("Status", choices=options([("", "All statuses")] + [
+    status = SelectField("Status", default="", choices=options([("", "All statuses")] + [
         (status.value, status.value.capitalize()) for status in OrderStatus]))
-    company = SelectField("Company", coerce=int, choices=options([(0, "All companies")]))
+    company = SelectField("Company", coerce=int, default=0,
+                          choices=options([(0, "All companies")]))
 
     def set_companies(self, companies: list[tuple[int, str]]) -> None:
         self.company.choices = options([(0, "All companies"), *companies])
+
+    def filters(self) -> tuple[str, str, int]:
+        """(text, status, company id) after validation; a filter that failed is left out."""
+        self.validate()
+        text = "" if self.q.errors else self.q.data or ""
+        status = "" if self.status.errors else self.status.data or ""
+        company = 0 if self.company.errors else self.company.data or 0
+        return text, status, company
 
 
 class OrderStatusForm(FlaskForm):

@@ -17,13 +17,9 @@ from shop.orders.models import OrderStatus
 def list_orders() -> str:
     form = OrderSearchForm(request.args)
     form.set_companies(queries.company_choices())
-    valid = form.validate()
-    page = queries.search_orders(
-        (form.q.data or "") if valid else "",
-        (form.status.data or "") if valid else "",
-        (form.company.data or 0) if valid else 0,
-        queries.page_number(request.args.get("page")),
-    )
+    text, status, company_id = form.filters()
+    page = queries.search_orders(text, status, company_id,
+                                 queries.page_number(request.args.get("page")))
     return render_template("admin/orders/list.html", form=form, page=page)
 
 
