@@ -181,7 +181,7 @@ def test_edit_every_field(staff_client, make_product, make_category):
     product = make_product("PEN-001", "Pen", "1.20")
     lab = make_category("lab")
     page = staff_client.get(f"/admin/products/{product.id}/edit")
-    assert 'value="PEN-001"' in page.text
+    assert 'value="PEN-001"' in page.text and 'value="1.20"' in page.text
     response = post(staff_client, f"/admin/products/{product.id}/edit", product_form(
         sku="PEN-001B", name="Pen, refillable", list_price="2.5", currency="USD", unit="BX",
         category_id=str(lab.id), active=""))
@@ -193,9 +193,10 @@ def test_edit_every_field(staff_client, make_product, make_category):
 
 
 def test_editing_keeps_an_uncommon_stored_unit_selectable(staff_client, make_product):
-    product = make_product(unit="MTQ")
+    product = make_product(unit="MTQ", price="0.0125")
     page = staff_client.get(f"/admin/products/{product.id}/edit").text
     assert '<option selected value="MTQ">' in page
+    assert 'value="0.0125"' in page  # sub-cent prices are shown in full, never rounded
 
 
 def test_mass_assignment_extra_fields_are_ignored(staff_client, make_product):

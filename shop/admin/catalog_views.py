@@ -89,10 +89,12 @@ def list_categories() -> str:
 @bp.route("/categories/new", methods=["GET", "POST"])
 def new_category() -> ResponseReturnValue:
     form = CategoryForm()
-    form.set_parents(queries.category_choices())
+    parents = queries.category_choices()
+    form.set_parents(parents)
     if request.method == "GET":
+        # "Add subcategory" links preselect the parent.
         parent = request.args.get("parent", type=int)
-        if parent in {cid for cid, _ in queries.category_choices()}:
+        if parent in {cid for cid, _ in parents}:
             form.parent_id.data = parent
         form.position.data = services.next_position(form.parent_id.data or None)
     if form.validate_on_submit():

@@ -113,6 +113,20 @@ def _with_current(choices: list[tuple[str, str]], current: str | None) -> list[t
     return choices
 
 
+class MoneyField(DecimalField):
+    """A price input showing stored amounts as people write them: 1.2000 → 1.20, 0.0125 stays."""
+
+    def _value(self) -> str:
+        if self.raw_data or not isinstance(self.data, Decimal):
+            return str(super()._value())
+        if not self.data.is_finite():
+            return str(self.data)
+        value = self.data.normalize()
+        if value.as_tuple().exponent > -2:  # type: ignore[operator]
+            value = value.quantize(Decimal("0.01"))
+        return f"{value:f}"
+
+
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token is posted."""
 
@@ -141,7 +155,7 @@ class ProductForm(FlaskForm):
     short_description = StringField("Short description", filters=[strip],
                                     validators=[Length(max=400)])
     description = TextAreaField("Description", filters=[strip], validators=[Length(max=20000)])
-    list_price = DecimalField("List price", places=None, validators=[
+    list_price = MoneyField("List price", places=None, validators=[
         InputRequired("Enter the list price."), positive_money])
     currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
     unit = SelectField("Unit of measure", choices=options(UNITS))
@@ -283,7 +297,7 @@ class AddressForm(FlaskForm):
 class ContractPriceForm(FlaskForm):
     sku = StringField("SKU", filters=[strip], validators=[DataRequired("Enter the SKU."),
                                                            Length(max=64)])
-    price = DecimalField("Contract price", places=None, validators=[
+    price = MoneyField("Contract price", places=None, validators=[
         InputRequired("Enter the price."), positive_money])
     currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
 
@@ -292,7 +306,7 @@ class ContractPriceForm(FlaskForm):
 
 
 class EditContractPriceForm(FlaskForm):
-    price = DecimalField("Contract price", places=None, validators=[
+    price = MoneyField("Contract price", places=None, validators=[
         InputRequired("Enter the price."), positive_money])
     currency = SelectField("Currency", choices=options((c, c) for c in CURRENCIES))
 

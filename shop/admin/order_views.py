@@ -8,9 +8,10 @@ from flask_login import current_user
 
 from shop.admin import queries
 from shop.admin.forms import OrderSearchForm, OrderStatusForm
+from shop.admin.services import get_object
 from shop.admin.views import bp
 from shop.orders import status as order_status
-from shop.orders.models import OrderStatus
+from shop.orders.models import Order, OrderStatus
 
 
 @bp.get("/orders")
@@ -35,7 +36,7 @@ def show_order(order_id: int) -> str:
 
 @bp.post("/orders/<int:order_id>/status")
 def change_order_status(order_id: int) -> ResponseReturnValue:
-    order = queries.order_detail(order_id)
+    order = get_object(Order, order_id)
     form = OrderStatusForm()
     if not form.validate_on_submit():
         errors = [message for messages in form.errors.values() for message in messages]
