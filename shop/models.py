@@ -5,6 +5,9 @@ from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Category, ContractPrice, Product
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
 
+# Not a model: hooks the full-text search index to the products table's creation.
+import shop.catalog.search_index  # noqa: E402, F401
+
 __all__ = [
     "Address", "AddressKind", "Cart", "CartLine", "Category", "Company", "ContractPrice",
     "Order", "OrderEvent", "OrderLine", "OrderSource", "OrderStatus", "Product", "Role", "User",
