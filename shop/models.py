@@ -1,12 +1,11 @@
 """Import every model so that SQLAlchemy's metadata (and Alembic) sees the whole schema."""
 
+# Not a model: builds the full-text search index whenever the products table is created.
+import shop.catalog.search_index  # noqa: F401
 from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Category, ContractPrice, Product
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
-
-# Not a model: hooks the full-text search index to the products table's creation.
-import shop.catalog.search_index  # noqa: E402, F401
 
 __all__ = [
     "Address", "AddressKind", "Cart", "CartLine", "Category", "Company", "ContractPrice",

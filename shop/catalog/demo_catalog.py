@@ -129,7 +129,7 @@ DEPARTMENTS: tuple[Department, ...] = (
               "Ceiling mount with central cloud management.", "43222640"),
         )),
     )),
-    Department("printing", "PRT", "Printing & Labels", "Toner, ink, labels and label printers.", (
+    Department("printing", "PRT", "Printing", "Toner, ink, labels and label printers.", (
         Leaf("toner", "Toner cartridges", "Compatible and original toner for laser printers.", (
             F("Toner cartridge, high yield", "EA", "68.00", "Tonerwerk",
               ("black, 9,000 pages", "cyan, 6,000 pages", "magenta, 6,000 pages", "yellow, 6,000 pages"),
@@ -307,7 +307,7 @@ DEPARTMENTS: tuple[Department, ...] = (
               "Lockable, with a sight window.", "53131626"),
         )),
     )),
-    Department("furniture", "FUR", "Office Furniture", "Chairs, desks, storage and ergonomics.", (
+    Department("furniture", "FUR", "Furniture", "Chairs, desks, storage and ergonomics.", (
         Leaf("office-chairs", "Office chairs", "Task chairs and meeting chairs.", (
             F("Task chair with synchronous mechanism", "EA", "289.00", "Sitwell", ("black fabric", "grey mesh", "blue fabric"),
               "Adjustable lumbar support and 3D armrests; EN 1335 tested.", "56112102"),
@@ -337,7 +337,7 @@ DEPARTMENTS: tuple[Department, ...] = (
               "Non-slip base and a washable cover.", "43211713"),
         )),
     )),
-    Department("packaging", "PKG", "Packaging & Shipping", "Boxes, tape, void fill, mailers and strapping.", (
+    Department("packaging", "PKG", "Packaging", "Boxes, tape, void fill, mailers and strapping.", (
         Leaf("cardboard-boxes", "Cardboard boxes", "Single- and double-wall shipping boxes.", (
             F("Shipping box, single wall, pack of 25", "PK", "19.50", "Corrugo",
               ("305 × 215 × 150 mm", "400 × 300 × 200 mm", "600 × 400 × 400 mm"),
@@ -404,7 +404,7 @@ DEPARTMENTS: tuple[Department, ...] = (
               "For solid and stranded conductors up to 4 mm².", "39121402"),
         )),
     )),
-    Department("breakroom", "BRK", "Breakroom & Catering", "Coffee, drinks and kitchen supplies.", (
+    Department("breakroom", "BRK", "Breakroom", "Coffee, drinks and kitchen supplies.", (
         Leaf("coffee-tea", "Coffee & tea", "Beans, ground coffee, tea and sugar.", (
             F("Coffee beans, crema, 1 kg", "KGM", "16.90", "Roastery Nord", ("medium roast", "dark roast", "decaf"),
               "Arabica and robusta blend for fully automatic machines.", "50201706"),

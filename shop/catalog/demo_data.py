@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shop.catalog.demo_catalog import DEPARTMENTS, Department, Family, Leaf
+from shop.catalog.units import unit_name
 
 CENT = Decimal("0.01")
 
@@ -22,10 +23,6 @@ CENT = Decimal("0.01")
 BIG_LEAF = "fasteners"
 BIG_SHARE = 16
 
-UNIT_WORDS = {
-    "EA": "piece", "BX": "box", "PK": "pack", "KGM": "kilogram", "MTR": "metre",
-    "LTR": "litre", "PR": "pair", "RM": "ream", "SET": "set", "RO": "roll", "CS": "case",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +130,7 @@ def _stock_and_lead_time(seed: int) -> tuple[int, int]:
 
 
 def _description(family: Family, variant: str, maker_part: str, lead_time: int) -> str:
-    unit = UNIT_WORDS.get(family.unit, family.unit)
+    unit = "piece" if family.unit == "EA" else unit_name(family.unit)
     return (
         f"{family.blurb}\n\n"
         f"Variant: {variant}. Sold per {unit}; manufacturer {family.maker}, part number "
@@ -205,9 +202,9 @@ def synthetic_products(start: int, stop: int, now: dt.datetime) -> Iterator[dict
         family = leaf.families[(n // 7) % len(leaf.families)]
         step = (n // 3) % len(family.variants)
         variant = family.variants[step]
-        model = f"{'KMRTVX'[n % 6]}{n:06d}"
+        name = f"{_name(family, variant)}, model {'KMRTVX'[n % 6]}{n:06d}"
         row = _product_row(department, leaf, family, variant, sku=f"{department.code}-S{n:06d}",
-                           step=step, seed=100_000 + n, name=f"{_name(family, variant)}, model {model}")
+                           step=step, seed=100_000 + n, name=name)
         row["created_at"] = row["updated_at"] = now - dt.timedelta(days=400, minutes=n)
         yield row
 

@@ -83,9 +83,9 @@ def create_search_index(connection: Connection) -> None:
         for statement in _sqlite_statements():
             connection.execute(text(statement))
     elif dialect == "postgresql":
-        connection.execute(
-            text(f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON products USING gin ({SEARCH_VECTOR_SQL})")
-        )
+        connection.execute(text(
+            f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON products USING gin ({SEARCH_VECTOR_SQL})"
+        ))
 
 
 def drop_search_index(connection: Connection) -> None:
@@ -127,7 +127,9 @@ def deferred_search_index(connection: Connection) -> Iterator[None]:
     connection.execute(text(_INSERT_TRIGGER))
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Alembic ``include_object`` hook: leave the search index out of autogenerate diffs."""
     if reflected and compare_to is None and name:
         if type_ == "table" and name.startswith(FTS_TABLE):
