@@ -31,25 +31,20 @@ FTS_COLUMNS = (
     "manufacturer_part_number",
 )
 
-# 'english' stems ("gloves" finds "glove") and drops stop words; SKUs and part numbers are
-# split at hyphens by the parser, and the exact-match look-up in search.py covers them whole.
-# Identifiers and short fields weigh most (A), then the brand and summary (B), the long text (C).
+# 'english' stems ("gloves" finds "glove") and drops stop words. Hyphens, dots, slashes and
+# underscores become spaces first, as they do for FTS5 and for the query words: PostgreSQL's
+# parser would read "SAF-10001" as "saf" and the number -10001, and "2.5" as one token.
+# Identifiers and names weigh most (A), then the brand and summary (B), the long text (C).
+def _words(expression: str) -> str:
+    return f"translate({expression}, '-./_', '    ')"
+
+
 SEARCH_VECTOR_SQL = (
     "(setweight(to_tsvector('english'::regconfig, "
-    "sku || ' ' || manufacturer_part_number || ' ' || name), 'A')"
+    + _words("sku || ' ' || manufacturer_part_number || ' ' || name") + "), 'A')"
     " || setweight(to_tsvector('english'::regconfig, "
-    "manufacturer || ' ' || short_description), 'B')"
-    " || setweight(to_tsvector('english'::regconfig, description), 'C'))"
-)
-
-
-_COLUMNS = ", ".join(FTS_COLUMNS)
-_INSERT_NEW = (
-    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) "
-    f"VALUES (new.id, {', '.join(f'new.{column}' for column in FTS_COLUMNS)});"
-)
-_INSERT_TRIGGER = (
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON products BEGIN {_INSERT_NEW} END"
+    + _words("manufacturer || ' ' || short_description") + "), 'B')"
+    " || setweight(to_tsvector('english'::regconfig, " + _words("description") + "), 'C'))"
 )
 
 
