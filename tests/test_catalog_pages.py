@@ -260,7 +260,8 @@ def test_add_to_cart_form(client, stapler):
     assert select_all(form, "input[name=sku]")[0].get("value") == "STA-30"
     assert select_all(form, "input[name=csrf_token]")[0].get("value")
     quantity = select_all(form, "input[name=quantity]")[0]
-    assert (quantity.get("type"), quantity.get("min"), quantity.get("value")) == ("number", "1", "1")
+    attributes = (quantity.get("type"), quantity.get("min"), quantity.get("value"))
+    assert attributes == ("number", "1", "1")
     label = select_all(form, f"label[for={quantity.get('id')}]")[0]
     assert label.text == "Quantity"
 

@@ -188,17 +188,20 @@ def demo_products(now: dt.datetime) -> Iterator[dict[str, Any]]:
                     yield row
 
 
-def _synthetic_leaves() -> tuple[list[tuple[Department, Leaf]], tuple[Department, Leaf]]:
-    pairs = [(department, leaf) for department in DEPARTMENTS for leaf in department.leaves]
-    big = next(pair for pair in pairs if pair[1].slug == BIG_LEAF)
-    return [pair for pair in pairs if pair is not big], big
+_PAIRS = [(department, leaf) for department in DEPARTMENTS for leaf in department.leaves]
+_BIG = next(pair for pair in _PAIRS if pair[1].slug == BIG_LEAF)
+_OTHERS = [pair for pair in _PAIRS if pair is not _BIG]
+
+
+def synthetic_leaf(n: int) -> tuple[Department, Leaf]:
+    """The category of synthetic product ``n``: every BIG_SHARE-th in BIG_LEAF, else in turn."""
+    return _BIG if n % BIG_SHARE == 0 else _OTHERS[n % len(_OTHERS)]
 
 
 def synthetic_products(start: int, stop: int, now: dt.datetime) -> Iterator[dict[str, Any]]:
     """Synthetic products number ``start`` to ``stop - 1``; product n never depends on stop."""
-    others, big = _synthetic_leaves()
     for n in range(start, stop):
-        department, leaf = big if n % BIG_SHARE == 0 else others[n % len(others)]
+        department, leaf = synthetic_leaf(n)
         family = leaf.families[(n // 7) % len(leaf.families)]
         step = (n // 3) % len(family.variants)
         variant = family.variants[step]

@@ -47,6 +47,15 @@ SEARCH_VECTOR_SQL = (
     " || setweight(to_tsvector('english'::regconfig, " + _words("description") + "), 'C'))"
 )
 
+_COLUMNS = ", ".join(FTS_COLUMNS)
+_INSERT_NEW = (
+    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) "
+    f"VALUES (new.id, {', '.join(f'new.{column}' for column in FTS_COLUMNS)});"
+)
+_INSERT_TRIGGER = (
+    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON products BEGIN {_INSERT_NEW} END"
+)
+
 
 def _sqlite_statements() -> list[str]:
     columns = _COLUMNS
