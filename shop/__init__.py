@@ -77,6 +77,7 @@ def register_blueprints(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from shop.accounts.commands import users_cli
     from shop.orders.commands import orders_cli
+    from shop.secrets_commands import secrets_cli
 
-    for group in (users_cli, orders_cli):
+    for group in (users_cli, orders_cli, secrets_cli):
         app.cli.add_command(group)
