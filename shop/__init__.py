@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import errors, formatting, security
+from shop import errors, formatting, logging_setup, security
 from shop.config import load_config
 from shop.extensions import csrf, db, login_manager, migrate
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    logging_setup.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     errors.init_app(app)
