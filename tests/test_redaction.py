@@ -248,6 +248,7 @@ def test_the_app_installs_the_filter_on_root_and_gunicorn_handlers(app, monkeypa
     stream = io.StringIO()
     gunicorn_handler = logging.StreamHandler(stream)
     monkeypatch.setattr(root, "handlers", [])
+    monkeypatch.setattr(app.logger, "handlers", list(app.logger.handlers))
     monkeypatch.setattr(logging.getLogger("gunicorn.error"), "handlers", [gunicorn_handler])
     install_redaction(app)
     # No logging configured: a stderr handler with the filter replaces the unfiltered
