@@ -26,6 +26,7 @@ import os
 import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
 from lxml import etree
@@ -86,8 +87,8 @@ def too_large(limit: int, declared: int | None) -> Response:
         response = Response(body, status=413, mimetype="text/xml")
     else:
         response = Response(message + "\n", status=413, mimetype="text/plain")
-    # The rest of the body was not read: the connection cannot be reused for another request.
-    response.headers["Connection"] = "close"
+    # No "Connection: close" here: WSGI forbids hop-by-hop headers; the server (gunicorn,
+    # Werkzeug) deals with the unread rest of the body.
     return response
 
 
@@ -98,7 +99,7 @@ def _is_xml(mimetype: str) -> bool:
 def cxml_status(code: int, text: str, message: str) -> bytes:
     """A minimal cXML Response carrying only a Status, built with lxml's element API."""
     now = dt.datetime.now(dt.UTC)
-    host = request.host.split(":")[0] or "localhost"
+    host = urlsplit(f"//{request.host}").hostname or "localhost"
     root = etree.Element("cXML")
     root.set("payloadID", f"{now:%Y%m%d%H%M%S}.{os.getpid()}.{secrets.token_hex(8)}@{host}")
     root.set("timestamp", now.replace(microsecond=0).isoformat())

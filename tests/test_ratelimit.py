@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import socket
 import uuid
 from collections.abc import Iterator
 
@@ -27,6 +28,7 @@ from shop.ratelimit import (
 )
 from shop.ratelimit.limiter import normalise_address
 from shop.ratelimit.models import AuthFailureBucket, AuthLockout
+from shop.ratelimit.stores import redis_client
 from shop.secrets_store import hash_inbound_secret, inbound_pepper, verify_inbound_secret
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -313,6 +315,30 @@ def test_workers_share_one_counter(app, database_url, kind):
         client.delete(*client.scan_iter(f"{prefix}:*"))
         client.close()
     assert total == 16
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens here once the socket is closed
+
+
+@pytest.mark.parametrize("broken", ["database", "redis"])
+def test_a_dead_counter_store_does_not_lock_the_shop(tmp_path, clock, caplog, broken):
+    if broken == "database":
+        engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'dir' / 'x.db'}")
+        store: DatabaseStore | RedisStore = DatabaseStore(engine)
+    else:
+        # The client the app builds from REDIS_URL, pointed at a port where nothing listens.
+        store = RedisStore(redis_client(f"redis://127.0.0.1:{_closed_port()}/0"))
+    limiter = RateLimiter(store, KEY, clock=clock)
+    with caplog.at_level(logging.ERROR, logger="shop.ratelimit"):
+        for _ in range(12):
+            assert limiter.record_failure(AuthKind.LOGIN, EMAIL, "192.0.2.1").allowed
+        assert limiter.check(AuthKind.LOGIN, EMAIL, "192.0.2.1").allowed
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors and all("counters unavailable" in message for message in errors)
+    assert not any(EMAIL in message for message in errors)
 
 
 # ---------- bound to the app, at a door ----------

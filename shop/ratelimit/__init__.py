@@ -20,11 +20,17 @@ import hmac
 from flask import Flask, current_app
 
 from shop.ratelimit.limiter import ALLOWED, AuthKind, Decision, RateLimiter, Scope
-from shop.ratelimit.stores import DatabaseStore, FailureStore, RedisStore
+from shop.ratelimit.stores import (
+    DatabaseStore,
+    FailureStore,
+    RedisStore,
+    StoreUnavailable,
+    redis_client,
+)
 
 __all__ = [
     "ALLOWED", "AuthKind", "DatabaseStore", "Decision", "FailureStore", "RateLimiter",
-    "RedisStore", "Scope", "get_limiter", "limiter_for",
+    "RedisStore", "Scope", "StoreUnavailable", "get_limiter", "limiter_for",
 ]
 
 
@@ -35,9 +41,7 @@ def limiter_for(app: Flask) -> RateLimiter:
 
     store: FailureStore
     if app.config.get("REDIS_URL"):
-        import redis
-
-        store = RedisStore(redis.Redis.from_url(app.config["REDIS_URL"]))
+        store = RedisStore(redis_client(app.config["REDIS_URL"]))
     else:
         store = DatabaseStore(db.engine)
     # A key of its own, derived from the pepper: the digests in the counter tables cannot be

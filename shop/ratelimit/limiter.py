@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from shop.ratelimit.stores import FailureStore
+from shop.ratelimit.stores import FailureStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,13 @@ class RateLimiter:
         if not subjects:
             return ALLOWED
         now = self._now()
-        locks = self.store.locked_until([digest for _, digest, _ in subjects])
+        try:
+            locks = self.store.locked_until([digest for _, digest, _ in subjects])
+        except StoreUnavailable as error:
+            # Fail open: the door's own authentication still runs, and a broken counter
+            # store must not lock every buyer out of the shop.
+            log.error("rate limit: counters unavailable (%s); %s attempt allowed", error, kind)
+            return ALLOWED
         refusals = [
             Decision(False, locks[digest] - now, scope)
             for scope, digest, _ in subjects
@@ -144,7 +150,12 @@ class RateLimiter:
         now = self._now()
         refusals = []
         for scope, digest, limit in self._subjects(kind, identity, address):
-            counted = self.store.record(digest, f"{kind}/{scope}", now, self.window, limit)
+            try:
+                counted = self.store.record(digest, f"{kind}/{scope}", now, self.window, limit)
+            except StoreUnavailable as error:
+                log.error("rate limit: counters unavailable (%s); %s failure not counted",
+                          error, kind)
+                continue
             if counted.newly_locked:
                 # An alert for monitoring; the client address is logged, the identity never.
                 log.warning(

@@ -7,13 +7,29 @@ allowance on each worker.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from redis.exceptions import RedisError
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from shop.ratelimit.models import AuthFailureBucket, AuthLockout
+
+
+class StoreUnavailable(Exception):
+    """The counters cannot be read or written (database or Redis down)."""
+
+
+@contextmanager
+def _unavailable_on(*errors: type[Exception]) -> Iterator[None]:
+    try:
+        yield
+    except errors as error:
+        raise StoreUnavailable(type(error).__name__) from error
 
 
 @dataclass(frozen=True)
@@ -73,7 +89,7 @@ class DatabaseStore:
             index_elements=[table.c.key, table.c.bucket_start],
             set_={"failures": table.c.failures + 1},
         )
-        with self.engine.begin() as conn:
+        with _unavailable_on(SQLAlchemyError), self.engine.begin() as conn:
             conn.execute(add)
             failures = conn.execute(
                 select(func.coalesce(func.sum(table.c.failures), 0)).where(
@@ -106,16 +122,31 @@ class DatabaseStore:
         conn.execute(delete(AuthLockout).where(AuthLockout.locked_until <= now))
 
     def locked_until(self, keys: list[str]) -> dict[str, int]:
-        with self.engine.connect() as conn:
+        with _unavailable_on(SQLAlchemyError), self.engine.connect() as conn:
             rows = conn.execute(
                 select(AuthLockout.key, AuthLockout.locked_until).where(AuthLockout.key.in_(keys))
             )
             return {row.key: int(row.locked_until) for row in rows}
 
     def clear(self, key: str) -> None:
-        with self.engine.begin() as conn:
+        with _unavailable_on(SQLAlchemyError), self.engine.begin() as conn:
             conn.execute(delete(AuthFailureBucket).where(AuthFailureBucket.key == key))
             conn.execute(delete(AuthLockout).where(AuthLockout.key == key))
+
+
+def redis_client(url: str) -> Any:
+    """A Redis client that gives up fast: a dead Redis must not make every login wait.
+
+    One attempt, no retries, half a second to connect or answer; the limiter then lets the
+    attempt through and logs an error (see RateLimiter).
+    """
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=0.5, socket_timeout=0.5, retry=Retry(NoBackoff(), 0)
+    )
 
 
 class RedisStore:
@@ -133,6 +164,10 @@ class RedisStore:
         return f"{self.prefix}:failures:{key}", f"{self.prefix}:lock:{key}"
 
     def record(self, key: str, label: str, now: int, window: int, limit: int) -> Counted:
+        with _unavailable_on(RedisError):
+            return self._record(key, now, window, limit)
+
+    def _record(self, key: str, now: int, window: int, limit: int) -> Counted:
         size = bucket_size(window)
         bucket = now - now % size
         failures_key, lock_key = self._keys(key)
@@ -165,8 +200,10 @@ class RedisStore:
         return True
 
     def locked_until(self, keys: list[str]) -> dict[str, int]:
-        values = self.client.mget([self._keys(key)[1] for key in keys])
+        with _unavailable_on(RedisError):
+            values = self.client.mget([self._keys(key)[1] for key in keys])
         return {key: int(value) for key, value in zip(keys, values, strict=True) if value}
 
     def clear(self, key: str) -> None:
-        self.client.delete(*self._keys(key))
+        with _unavailable_on(RedisError):
+            self.client.delete(*self._keys(key))
