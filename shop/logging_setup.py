@@ -28,8 +28,9 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # noqa: BLE001  (a bad format string must not leak its arguments)
-            # logging's own error report would print the raw arguments: mask them too.
+        except Exception:
+            # A bad format string: logging's own error report would print the raw
+            # arguments, so mask them here instead.
             message = f"{record.msg} {record.args!r}"
         record.msg, record.args = redact_text(message), None
         if record.exc_info and not record.exc_text:

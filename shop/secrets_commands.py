@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from shop.extensions import db
 from shop.secrets_store import (
+    UndecryptableSecret,
     key_file_path,
     keys_from_environment,
     new_encryption_key,
@@ -47,6 +48,13 @@ def reencrypt() -> None:
 
 def _reencrypt() -> None:
     cipher = outbound_cipher()
-    with db.engine.begin() as connection:
-        changed = reencrypt_columns(connection, db.metadata, cipher)
+    try:
+        with db.engine.begin() as connection:
+            changed = reencrypt_columns(connection, db.metadata, cipher)
+    except UndecryptableSecret as error:
+        # One transaction: nothing was changed. The keys that encrypted it must be missing.
+        raise click.ClickException(
+            "a stored secret cannot be decrypted with any configured key; nothing was "
+            "re-encrypted (was an old key removed?)"
+        ) from error
     click.echo(f"Re-encrypted {changed} stored secret(s) with the newest key.")

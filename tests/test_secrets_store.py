@@ -259,6 +259,20 @@ def test_reencrypt_moves_every_marked_value_to_the_newest_key(secret_table):
     assert rows[2].token is None
 
 
+def test_reencrypt_changes_nothing_when_one_value_cannot_be_read(secret_table):
+    metadata, table = secret_table
+    old_key, new_key = new_encryption_key(), new_encryption_key()
+    readable = SecretCipher([old_key]).encrypt("secret-a")
+    foreign = SecretCipher([new_encryption_key()]).encrypt("secret-b")
+    with db.engine.begin() as conn:
+        conn.execute(table.insert(), [{"id": 1, "token": readable}, {"id": 2, "token": foreign}])
+    with pytest.raises(UndecryptableSecret), db.engine.begin() as conn:
+        reencrypt_columns(conn, metadata, SecretCipher([new_key, old_key]))
+    with db.engine.begin() as conn:
+        tokens = conn.execute(select(table.c.token).order_by(table.c.id)).scalars().all()
+    assert tokens == [readable, foreign]  # one transaction: all or nothing
+
+
 def test_rotate_key_command_adds_a_key_to_the_file(app, runner, tmp_path):
     app.config["ENCRYPTION_KEY_FILE"] = str(tmp_path / "keys")
     token = outbound_cipher(app).encrypt("outbound secret")
