@@ -317,6 +317,22 @@ def test_workers_share_one_counter(app, database_url, kind):
     assert total == 16
 
 
+def test_counting_works_while_the_request_session_has_read(app, make_user, clock):
+    # The login pattern: load the user (the session's transaction stays open), check the
+    # password, count the failure. The counters use their own connection and transaction.
+    from shop.accounts.models import User
+
+    make_user()
+    user = db.session.scalar(select(User).filter_by(email=EMAIL))
+    assert user is not None and db.session().in_transaction()
+    limiter = RateLimiter(DatabaseStore(db.engine), KEY, clock=clock)
+    fail(limiter, 10)
+    assert not limiter.check(AuthKind.LOGIN, EMAIL, None).allowed
+    assert db.session().in_transaction()  # the caller's transaction was left alone
+    db.session.rollback()
+    assert not limiter.check(AuthKind.LOGIN, EMAIL, None).allowed  # and the count survived
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
