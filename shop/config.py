@@ -24,6 +24,10 @@ ENVIRONMENT = {
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
     "REDIS_URL": "optional Redis for rate-limit counters shared by several hosts",
     "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
+    "SHOP_SECRET_PEPPER": "key for the hashes of inbound secrets; default instance file",
+    "RATE_LIMIT_WINDOW": "seconds over which authentication failures are counted (600)",
+    "RATE_LIMIT_IDENTITY_FAILURES": "failures per identity before it is locked (10)",
+    "RATE_LIMIT_ADDRESS_FAILURES": "failures per client address before it is locked (100)",
 }
 
 
@@ -78,6 +82,15 @@ class Defaults:
     RATE_LIMIT_ADDRESS_FAILURES = 100
     REDIS_URL: str | None = None
 
+    # Secrets at rest (shop/secrets_store.py). Inbound secrets are stored as HMAC-SHA256 keyed
+    # with this pepper; None: generated once into the file below. All hosts need the same one.
+    INBOUND_SECRET_PEPPER: str | None = None
+    INBOUND_SECRET_PEPPER_FILE: str | None = None  # default instance/inbound_secret_pepper
+    # Fernet keys for outbound secrets, comma-separated, newest first; None: the key file
+    # below, generated once (0600) and extended by `flask --app shop secrets rotate-key`.
+    SHOP_ENCRYPTION_KEYS: str | None = None
+    ENCRYPTION_KEY_FILE: str | None = None  # default instance/encryption_keys
+
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     """Fill ``app.config`` from the defaults, the instance config, the environment, then tests."""
@@ -118,6 +131,12 @@ def _from_environment(app: Flask) -> None:
         app.config["SANDBOX_ENABLED"] = env["SHOP_SANDBOX"].strip() not in {"0", "false", "no"}
     if env.get("SHOP_ENCRYPTION_KEYS"):
         app.config["SHOP_ENCRYPTION_KEYS"] = env["SHOP_ENCRYPTION_KEYS"]
+    if env.get("SHOP_SECRET_PEPPER"):
+        app.config["INBOUND_SECRET_PEPPER"] = env["SHOP_SECRET_PEPPER"]
+    for name in ("RATE_LIMIT_WINDOW", "RATE_LIMIT_IDENTITY_FAILURES",
+                 "RATE_LIMIT_ADDRESS_FAILURES"):
+        if env.get(name):
+            app.config[name] = int(env[name])
 
 
 def normalise_database_url(url: str) -> str:
