@@ -35,6 +35,7 @@ from shop.cxml.read_parts import (
 )
 
 _CACHE_SIZE = 4096
+_NO_ACCOUNTING = Accounting("")
 _classifications: dict[tuple[str | None, str | None], Classification] = {}
 
 
@@ -43,7 +44,8 @@ def item_id(element: Any, where: str) -> ItemID:
     for child in element:
         tag = child.tag
         if tag == "SupplierPartID":
-            supplier_part_id = text(child)
+            value = child.text
+            supplier_part_id = value.strip() if value else ""
         elif tag == "SupplierPartAuxiliaryID":
             aux_id = all_text(child) or None
         elif tag == "BuyerPartID":
@@ -80,7 +82,8 @@ def item_detail(element: Any, where: str) -> ItemDetail:
                 description, short_name = _description(child)
                 lang = child.get(XML_LANG) or "en"
         elif tag == "UnitOfMeasure":
-            unit = text(child)
+            value = child.text
+            unit = value.strip() if value else ""
         elif tag == "Classification":
             classifications.append(_classification(child))
         elif tag == "ManufacturerPartID":
@@ -120,13 +123,14 @@ def _description(element: Any) -> tuple[str, str | None]:
 
 
 def distribution(element: Any, where: str) -> Distribution:
-    accounting, amount = Accounting(""), None
+    accounting, amount = None, None
     for child in element:
-        if child.tag == "Accounting":
+        tag = child.tag
+        if tag == "Accounting":
             accounting = _accounting(child)
-        elif child.tag == "Charge":
+        elif tag == "Charge":
             amount = money(child, where, "Distribution Charge")
-    return Distribution(accounting, amount)
+    return Distribution(accounting or _NO_ACCOUNTING, amount)
 
 
 def _accounting(element: Any) -> Accounting:
