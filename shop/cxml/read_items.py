@@ -37,6 +37,7 @@ from shop.cxml.read_parts import (
 _CACHE_SIZE = 4096
 _NO_ACCOUNTING = Accounting("")
 _classifications: dict[tuple[str | None, str | None], Classification] = {}
+_accountings: dict[tuple[str, tuple[tuple[str, str, str], ...]], Accounting] = {}
 
 
 def item_id(element: Any, where: str) -> ItemID:
@@ -134,7 +135,7 @@ def distribution(element: Any, where: str) -> Distribution:
 
 
 def _accounting(element: Any) -> Accounting:
-    segments = []
+    raw: list[tuple[str, str, str]] = []
     for child in element:
         if child.tag == "AccountingSegment":  # cXML 1.2: children Name and Description
             name = description = ""
@@ -143,13 +144,19 @@ def _accounting(element: Any) -> Accounting:
                     name = all_text(part)
                 elif part.tag == "Description":
                     description = all_text(part)
-            segments.append(AccountingSegment((child.get("id") or "").strip(), name, description))
+            raw.append(((child.get("id") or "").strip(), name, description))
         elif child.tag == "Segment":  # cXML 1.1, still sent by Coupa: all attributes
-            segments.append(AccountingSegment(
-                (child.get("id") or "").strip(), child.get("type") or "",
-                child.get("description") or "",
-            ))
-    return Accounting(element.get("name") or "", tuple(segments))
+            raw.append(((child.get("id") or "").strip(), child.get("type") or "",
+                        child.get("description") or ""))
+    # Most orders charge every line to the same few cost objects: share those values.
+    key = (element.get("name") or "", tuple(raw))
+    found = _accountings.get(key)
+    if found is None:
+        found = Accounting(key[0], tuple(AccountingSegment(*segment) for segment in raw))
+        if len(_accountings) >= _CACHE_SIZE:
+            _accountings.clear()
+        _accountings[key] = found
+    return found
 
 
 def _where(tag: str, line: str | None, position: int) -> str:
