@@ -338,6 +338,14 @@ def test_order_errors_name_the_element_and_problem(line: str, message: str, elem
     assert caught.value.element == element and caught.value.status == 400
 
 
+@pytest.mark.parametrize("value", ["1E999999999", "1e-40", "9" * 30])
+def test_numbers_out_of_any_real_range_are_refused(value: str) -> None:
+    with pytest.raises(CXMLError, match="out of range"):
+        read_cxml(order(ORDER_LINE.format(q=value, n=1, p="1")))
+    with pytest.raises(CXMLError, match="out of range"):
+        read_cxml(order(ORDER_LINE.format(q="1", n=value, p="1")))
+
+
 def test_order_header_errors() -> None:
     with pytest.raises(CXMLError, match="OrderRequestHeader: attribute orderID is missing"):
         read_cxml(order("", header_attributes='orderDate="2025-01-01"'))

@@ -62,8 +62,8 @@ def number(value: Decimal | int) -> str:
     """A plain decimal with a dot and no exponent: 1E+2 → 100, 0.50 stays 0.50."""
     if isinstance(value, int):
         return str(value)
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {value}")
+    if not value.is_finite() or (value and abs(value.adjusted()) > 18):
+        raise ValueError(f"not a usable amount or quantity: {value}")
     return format(value, "f")
 
 

@@ -39,6 +39,7 @@ _RUBY_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 # Immutable values repeat within and across documents (prices, currencies, classifications):
 # sharing them saves time and memory. Bounded, and safe across threads (plain dict lookups).
 _CACHE_SIZE = 4096
+_MAX_MAGNITUDE = 18
 _money_cache: dict[tuple[str, str | None], Money] = {}
 
 
@@ -76,15 +77,22 @@ def decimal_value(value: str, what: str, element: str) -> Decimal:
         number = None
     if number is None or not number.is_finite():
         raise CXMLError(f"{what} {quote(value)} is not a number", element=element)
+    # 1E999999999 is a valid Decimal, but turning it into an int or plain digits would eat
+    # the server's memory: no real amount or quantity needs more than 18 digits either way.
+    if number and abs(number.adjusted()) > _MAX_MAGNITUDE:
+        raise CXMLError(f"{what} {quote(value)} is out of range", element=element)
     return number
 
 
 def int_value(value: str, what: str, element: str) -> int:
     """A whole number; "10" (fast path) or "10.0" (some senders)."""
     try:
-        return int(value)
+        whole = int(value)
     except ValueError:
         pass
+    else:
+        if abs(whole) < 10**_MAX_MAGNITUDE:
+            return whole
     number = decimal_value(value, what, element)
     if number != number.to_integral_value():
         raise CXMLError(f"{what} {quote(value)} is not a whole number", element=element)
