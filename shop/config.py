@@ -24,6 +24,7 @@ ENVIRONMENT = {
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
     "REDIS_URL": "optional Redis for rate-limit counters shared by several hosts",
     "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
+    "SHOP_PEPPER": "key for hashing buyers' shared secrets; default derived from SECRET_KEY",
 }
 
 
@@ -59,6 +60,14 @@ class Defaults:
     # PunchOut.
     PUNCHOUT_START_TOKEN_TTL = 300  # seconds a StartPage URL stays valid
     PUNCHOUT_IDLE_TIMEOUT = 3600  # seconds of inactivity before a PunchOut session ends
+    # Key mixed into the keyed hash of buyers' shared secrets. None derives it from SECRET_KEY
+    # (itself kept in the instance folder); set it to rotate SECRET_KEY without re-keying buyers.
+    PUNCHOUT_PEPPER: str | None = None
+    # The message log keeps at most this many characters of a document (hostile bodies are big).
+    PUNCHOUT_LOG_MAX_CHARS = 1_000_000
+    # Fernet keys (comma-separated, newest first) that encrypt outbound secrets at rest. None
+    # uses instance/encryption_key, created on first use.
+    SHOP_ENCRYPTION_KEYS: str | None = None
 
     # Sandbox: on in the demo, off in production by setting SHOP_SANDBOX=0.
     SANDBOX_ENABLED = True
@@ -109,6 +118,8 @@ def _from_environment(app: Flask) -> None:
         app.config["SANDBOX_ENABLED"] = env["SHOP_SANDBOX"].strip() not in {"0", "false", "no"}
     if env.get("SHOP_ENCRYPTION_KEYS"):
         app.config["SHOP_ENCRYPTION_KEYS"] = env["SHOP_ENCRYPTION_KEYS"]
+    if env.get("SHOP_PEPPER"):
+        app.config["PUNCHOUT_PEPPER"] = env["SHOP_PEPPER"]
 
 
 def normalise_database_url(url: str) -> str:
