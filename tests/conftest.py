@@ -23,7 +23,8 @@ from shop import create_app
 from shop.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SHARED = PROJECT_ROOT.parent / "shared"
+# ../shared beside the project; .ci/run sets SHOP_SHARED_DIR when the clone lives elsewhere.
+SHARED = Path(os.environ.get("SHOP_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
 
 
 def shared_path(*parts: str) -> Path:
@@ -82,6 +83,8 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
         _empty_all_tables()
         yield app
         db.session.remove()
+        # Close pooled connections now: every test has its own app and engine.
+        db.engine.dispose()
 
 
 @pytest.fixture

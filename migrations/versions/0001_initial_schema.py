@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8f63c604f6fa
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 10:41:51.393856
+Create Date: 2026-11-27 10:45:43.542992
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import shop.database  # noqa: F401  (the shop's own column types appear in migra
 
 
 # revision identifiers, used by Alembic.
-revision = '8f63c604f6fa'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
