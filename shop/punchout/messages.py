@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -16,7 +17,7 @@ from shop.punchout.redaction import redact_document
 TRUNCATED = "\n[… truncated: the document was longer than the message log keeps]"
 
 
-def record_message(
+def add_message(
     direction: Direction,
     body: bytes | str,
     *,
@@ -28,7 +29,7 @@ def record_message(
     session_id: int | None = None,
     remote_addr: str = "",
 ) -> MessageLog:
-    """Store one document (redacted, bounded in size) in its own commit."""
+    """Add one document (redacted, bounded in size) to the current transaction."""
     text = redact_document(body)
     limit = current_app.config["PUNCHOUT_LOG_MAX_CHARS"]
     if len(text) > limit:
@@ -39,6 +40,12 @@ def record_message(
         connection_id=connection_id, session_id=session_id, remote_addr=remote_addr[:64],
     )
     db.session.add(entry)
+    return entry
+
+
+def record_message(direction: Direction, body: bytes | str, **fields: Any) -> MessageLog:
+    """``add_message`` in a transaction of its own (for callers with nothing else to commit)."""
+    entry = add_message(direction, body, **fields)
     db.session.commit()
     return entry
 

@@ -178,7 +178,9 @@ class PunchOutSession(db.Model):
     extrinsics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     contact: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ship_to: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # To credentials of the setup request, recorded as [domain, identity] pairs.
+    # From and To credentials of the setup request, as [domain, identity] pairs: the cart
+    # goes back with them swapped (the shop as From, the buyer as To).
+    from_credentials: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     to_credentials: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     # SupplierPartID of a level-2 PunchOut (the buyer picked the item in its own catalog).
     selected_item: Mapped[str] = mapped_column(String(255), default="")

@@ -49,8 +49,18 @@ from shop.punchout.sessions import (
     resume_session,
     token_frame_ancestors,
 )
+from shop.punchout.setup import ShopAddresses, answer_setup_request
+from shop.punchout.transfer import (
+    CartReturn,
+    cancel_session,
+    cart_problems,
+    find_transferred_line,
+    transfer_cart,
+)
 
 __all__ = [
+    "CartReturn", "ShopAddresses", "answer_setup_request", "cancel_session", "cart_problems",
+    "find_transferred_line", "transfer_cart",
     "ConnectionSettings", "ItemRef", "MessageFilter", "SetupData", "StartedSession", "Visit",
     "authenticate", "consume_token", "create_connection", "credential_key",
     "decrypt_outbound_secret", "discard_token", "document_types", "end_session",

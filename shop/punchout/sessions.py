@@ -63,6 +63,7 @@ class SetupData:
     ship_to: Mapping[str, Any] = field(default_factory=dict)
     selected_item: str = ""
     items: Sequence[ItemRef] = ()
+    from_credentials: Sequence[tuple[str, str]] = ()
     to_credentials: Sequence[tuple[str, str]] = ()
 
 
@@ -83,6 +84,13 @@ class Visit:
 
 def open_session(connection: BuyerConnection, data: SetupData) -> StartedSession:
     """Check a setup against the connection, open a session with its cart, issue a token."""
+    started = prepare_session(connection, data)
+    db.session.commit()
+    return started
+
+
+def prepare_session(connection: BuyerConnection, data: SetupData) -> StartedSession:
+    """``open_session`` without the commit, for a caller that logs in the same transaction."""
     _check_setup(connection, data)
     try:
         return _open(connection, data)
@@ -126,6 +134,7 @@ def _open(connection: BuyerConnection, data: SetupData) -> StartedSession:
         buyer_cookie=data.buyer_cookie, browser_form_post_url=data.return_url.strip(),
         operation=data.operation, deployment_mode=data.deployment_mode,
         extrinsics=dict(data.extrinsics), contact=dict(data.contact), ship_to=dict(data.ship_to),
+        from_credentials=[list(pair) for pair in data.from_credentials],
         to_credentials=[list(pair) for pair in data.to_credentials],
         selected_item=data.selected_item.strip()[:255],
     )
@@ -134,7 +143,7 @@ def _open(connection: BuyerConnection, data: SetupData) -> StartedSession:
         session.unmatched_items = _rebuild_cart(connection, cart, data.items)
     db.session.flush()
     token, expires_at = _new_token(session)
-    db.session.commit()
+    db.session.flush()
     log.info("PunchOut session %s opened (%s) for connection %s",
              session.id, data.operation, connection.id)
     return StartedSession(session.id, token, expires_at)
