@@ -60,3 +60,66 @@ def open_and_start(client: FlaskClient, connection: BuyerConnection, **overrides
     response = client.get(f"/punchout/start/{started.token}")
     assert response.status_code == 303, response.text
     return started, client.get(response.headers["Location"])
+
+
+# ---------- cXML setup requests, written with the toolkit as a procurement system would ----------
+
+
+def setup_request(
+    *,
+    operation: str = "create",
+    buyer_cookie: str = "cookie-1234",
+    return_url: str | None = RETURN_URL,
+    sender: tuple[str, str] = BUYER,
+    from_: tuple[str, str] = BUYER,
+    to: tuple[str, str] = ("DUNS", "SHOP-1"),
+    secret: str = SECRET,
+    deployment_mode: str = "production",
+    payload_id: str | None = None,
+    extrinsics: tuple[tuple[str, str], ...] = (("UserEmail", "jane@buyer.example"),),
+    selected_item: str | None = None,
+    items: tuple[tuple[str, str | None, str], ...] = (),
+) -> bytes:
+    """A PunchOutSetupRequest; ``items`` are (SupplierPartID, SupplierPartAuxiliaryID, qty)."""
+    from decimal import Decimal
+
+    from shop import cxml
+
+    request = cxml.PunchOutSetupRequest(
+        operation=operation, buyer_cookie=buyer_cookie, browser_form_post_url=return_url,
+        extrinsics=cxml.Extrinsics(extrinsics),
+        selected_item=cxml.ItemID(selected_item) if selected_item else None,
+        items=tuple(cxml.ItemOut(quantity=Decimal(qty), item_id=cxml.ItemID(part, aux),
+                                 line_number=n) for n, (part, aux, qty) in enumerate(items, 1)),
+    )
+    header = cxml.Header(
+        from_=cxml.Party((cxml.Credential(*from_),)),
+        to=cxml.Party((cxml.Credential(*to),)),
+        sender=cxml.Party((cxml.Credential(*sender, shared_secret=secret),)),
+        user_agent="Test Procurement 1.0",
+    )
+    return cxml.build_setup_request(request, header=header, host="buyer.example",
+                                    deployment_mode=deployment_mode, payload_id=payload_id)
+
+
+def post_setup(client: FlaskClient, body: bytes, **kwargs: Any) -> Any:
+    return client.post("/punchout/setup", data=body, content_type="text/xml", **kwargs)
+
+
+def status_of(response: Any) -> tuple[int, str]:
+    """The cXML Status (code, text) of a Response document."""
+    from shop import cxml
+
+    document = cxml.read_cxml(response.data)
+    assert isinstance(document.payload, cxml.Response)
+    return document.payload.status.code, document.payload.status.text
+
+
+def start_url_of(response: Any) -> str:
+    from shop import cxml
+
+    document = cxml.read_cxml(response.data)
+    assert isinstance(document.payload, cxml.Response)
+    body = document.payload.body
+    assert isinstance(body, cxml.PunchOutSetupResponse), document.payload.status
+    return body.start_page_url

@@ -12,7 +12,9 @@ import re
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
 
-_HOST = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+# Host names as found in real configurations: underscores occur (return_to_supplier_url.com).
+_LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+_HOST = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})*$")
 _IPV6 = re.compile(r"^\[[0-9a-f:.]+\]$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 

@@ -58,8 +58,10 @@ def start(token: str) -> Response:
         visit = services.consume_token(token)
     except StartRefused as refused:
         return _refused(str(refused), refused.frame_ancestors)
-    # A fresh session: nothing the browser brought along (a planted cookie) survives.
+    # A fresh session: nothing the browser brought along (a planted cookie) survives, and a
+    # CSRF token Flask-WTF cached for the old session must not be reused for the new one.
     session.clear()
+    g.pop("csrf_token", None)
     if not login_user(visit.session.user, remember=False, fresh=True):
         return _refused("The shop account of this PunchOut connection is deactivated.",
                         visit.session.connection.frame_ancestors)
