@@ -1,11 +1,12 @@
 """Builders shared by the PunchOut tests.
 
-A test module uses the ``make_connection`` fixture by importing ``make_connection_fixture``.
+A test module uses the ``make_connection`` fixture by importing ``make_connection_fixture``
+(and ``proxied_app`` by importing ``proxied_app_fixture``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,6 +21,20 @@ BUYER = ("NetworkID", "AN01000000001")
 RETURN_PREFIX = "https://buyer.example/punchout/"
 RETURN_URL = "https://buyer.example/punchout/return?req=42"
 FRAME_ORIGIN = "https://buyer.example"
+
+
+@pytest.fixture(name="proxied_app")
+def proxied_app_fixture(app: Flask, database_url: str) -> Iterator[Flask]:
+    """The shop behind one TLS-terminating proxy (ProxyFix trusts X-Forwarded-Proto)."""
+    from shop import create_app
+    from shop.extensions import db
+
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "shop.test",
+                          "SQLALCHEMY_DATABASE_URI": database_url, "SHOP_PROXY_HOPS": 1})
+    with proxied.app_context():
+        yield proxied
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(name="make_connection")

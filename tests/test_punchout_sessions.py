@@ -11,11 +11,11 @@ from punchout_support import (  # noqa: F401
     FRAME_ORIGIN,
     make_connection_fixture,
     open_and_start,
+    proxied_app_fixture,
     setup_data,
 )
 from sqlalchemy import select
 
-from shop import create_app
 from shop.accounts.models import Role, User
 from shop.extensions import db
 from shop.punchout import services
@@ -381,14 +381,11 @@ def test_cookies_over_https_work_in_a_cross_site_frame(client, make_connection):
         assert flag in cookie
 
 
-def test_cookies_behind_a_tls_proxy_work_in_a_cross_site_frame(database_url, app, make_connection):
+def test_cookies_behind_a_tls_proxy_work_in_a_cross_site_frame(proxied_app, make_connection):
     started = services.open_session(make_connection(), setup_data())
-    proxied = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "shop.test",
-                          "SQLALCHEMY_DATABASE_URI": database_url, "SHOP_PROXY_HOPS": 1})
-    with proxied.app_context():
-        response = proxied.test_client().get(
-            f"/punchout/start/{started.token}", headers={"X-Forwarded-Proto": "https"})
-        cookie = _session_cookie(response)
+    response = proxied_app.test_client().get(
+        f"/punchout/start/{started.token}", headers={"X-Forwarded-Proto": "https"})
+    cookie = _session_cookie(response)
     assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
 
 

@@ -10,13 +10,14 @@ from punchout_support import (  # noqa: F401
     SECRET,
     make_connection_fixture,
     post_setup,
+    proxied_app_fixture,
     setup_request,
     start_url_of,
     status_of,
 )
 from sqlalchemy import select, text
 
-from shop import create_app, cxml
+from shop import cxml
 from shop.extensions import db
 from shop.punchout import services
 from shop.punchout.errors import UNAUTHORIZED_TEXT
@@ -45,14 +46,11 @@ def test_the_answer_is_valid_cxml(client, make_connection):
     assert result.valid, result.errors
 
 
-def test_start_page_is_https_behind_the_proxy(app, database_url, make_connection):
+def test_start_page_is_https_behind_the_proxy(proxied_app, make_connection):
     make_connection()
-    proxied = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "shop.test",
-                          "SQLALCHEMY_DATABASE_URI": database_url, "SHOP_PROXY_HOPS": 1})
-    with proxied.app_context():
-        response = post_setup(proxied.test_client(), setup_request(),
-                              headers={"X-Forwarded-Proto": "https"})
-        assert start_url_of(response).startswith("https://shop.test/punchout/start/")
+    response = post_setup(proxied_app.test_client(), setup_request(),
+                          headers={"X-Forwarded-Proto": "https"})
+    assert start_url_of(response).startswith("https://shop.test/punchout/start/")
 
 
 def test_start_page_uses_the_configured_base_url(app, client, make_connection):
