@@ -113,8 +113,7 @@ def _check_setup(connection: BuyerConnection, data: SetupData) -> None:
         raise PunchOutRefused(
             403, "Forbidden: BrowserFormPost URL is not among this connection's return URLs"
         )
-    if data.payload_id and _replayed(connection.id, data.payload_id):
-        raise PunchOutRefused(409, "Conflict: this payloadID was already used")
+    # A replayed payloadID is caught by the unique constraint when the session is inserted.
 
 
 def _replayed(connection_id: int, payload_id: str) -> bool:

@@ -103,7 +103,8 @@ def _setup(inbound: _Inbound, connection: BuyerConnection, document: cxml.CXMLDo
     answer = cxml.build_setup_response(shop.start_url(started.token), host=shop.host,
                                        version=connection.cxml_version, payload_id=payload_id)
     _log_pair(inbound, answer, payload_id, 200, "OK", session_id=started.session_id)
-    log.info("setup request %s accepted for connection %s", inbound.payload_id, connection.id)
+    log.info("setup request %s accepted for connection %s", inbound.payload_id[:100],
+             inbound.connection_id)
     return answer
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import joinedload
 
 from shop import cxml
 from shop.cart.models import CartLine
@@ -79,7 +80,7 @@ def transfer_cart(session_id: int, host: str) -> CartReturn:
     if po.read_only:
         db.session.rollback()
         raise CartBlocked(["This requisition is open for viewing only: use “Return”."])
-    lines = list(po.cart.lines)
+    lines = _cart_lines(po.cart_id)
     prices = prices_for(po.connection.company_id, [line.product for line in lines])
     problems = cart_problems(po.connection, lines, prices)
     if problems:
@@ -87,6 +88,7 @@ def transfer_cart(session_id: int, host: str) -> CartReturn:
         raise CartBlocked(problems)
     items = [_item(po, number, line, prices[line.product_id])
              for number, line in enumerate(lines, start=1)]
+    _keep_transferred(po, lines, items, prices)
     total = sum((item.quantity * item.detail.unit_price.amount for item in items), Decimal(0))
     currency = items[0].detail.unit_price.currency
     message = cxml.PunchOutOrderMessage(
@@ -105,6 +107,14 @@ def cancel_session(session_id: int, host: str) -> CartReturn:
         operation_allowed="edit",
     )
     return _finish(po, message, host, cancelled=True)
+
+
+def _cart_lines(cart_id: int) -> list[CartLine]:
+    """The cart's lines with their products, in one query (a cart may have hundreds)."""
+    return list(db.session.scalars(
+        select(CartLine).options(joinedload(CartLine.product))
+        .where(CartLine.cart_id == cart_id).order_by(CartLine.id)
+    ).unique())
 
 
 def _claim(session_id: int, status: SessionStatus = SessionStatus.TRANSFERRED) -> PunchOutSession:
@@ -149,13 +159,22 @@ def _item(po: PunchOutSession, number: int, line: CartLine, price: Price) -> cxm
         manufacturer_name=product.manufacturer or None,
         lead_time=None if old_dtd else product.lead_time_days,
     )
-    db.session.add(TransferredLine(
-        session_id=po.id, connection_id=po.connection_id, aux_id=aux_id, line_number=number,
-        product_id=product.id, sku=product.sku, quantity=line.quantity, unit=product.unit,
-        unit_price=price.amount, currency=price.currency,
-    ))
     return cxml.ItemIn(quantity=_quantity(line.quantity), line_number=number, detail=detail,
                        item_id=cxml.ItemID(supplier_part_id=product.sku, aux_id=aux_id))
+
+
+def _keep_transferred(po: PunchOutSession, lines: list[CartLine], items: list[cxml.ItemIn],
+                      prices: dict[int, Price]) -> None:
+    """Store the lines as sent, in one multi-row insert (carts of hundreds of lines)."""
+    now = utcnow()
+    db.session.execute(insert(TransferredLine), [
+        {"session_id": po.id, "connection_id": po.connection_id,
+         "aux_id": item.item_id.aux_id, "line_number": item.line_number,
+         "product_id": line.product_id, "sku": line.product.sku, "quantity": line.quantity,
+         "unit": line.product.unit, "unit_price": prices[line.product_id].amount,
+         "currency": prices[line.product_id].currency, "created_at": now}
+        for line, item in zip(lines, items, strict=True)
+    ])
 
 
 def _party(pairs: list[list[str]]) -> cxml.Party:
