@@ -17,8 +17,8 @@ from flask import Flask
 ENVIRONMENT = {
     "DATABASE_URL": "SQLAlchemy URL; default SQLite in instance/shop.db",
     "SECRET_KEY": "signs sessions and CSRF tokens; default generated into instance/secret_key",
-    "SHOP_BASE_URL": "public URL of the shop, used in PunchOut responses (e.g. https://shop.example.com)",
-    "SHOP_PROXY_HOPS": "number of trusted reverse proxies in front of the shop (ProxyFix); default 0",
+    "SHOP_BASE_URL": "public URL, used in PunchOut responses (e.g. https://shop.example.com)",
+    "SHOP_PROXY_HOPS": "trusted reverse proxies in front of the shop (ProxyFix); default 0",
     "CXML_DTD_DIR": "folder with the official cXML DTDs as <version>/<file>.dtd",
     "SHOP_SANDBOX": "1 enables the built-in procurement sandbox (default), 0 turns it off",
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
@@ -46,10 +46,19 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Werkzeug password hashing method ("scrypt" or "pbkdf2", optionally with parameters);
+    # hashes made with other parameters are upgraded at the user's next login.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     # Catalog.
     PRODUCTS_PER_PAGE = 24
     MAX_LINE_QUANTITY = 100_000  # a sane upper bound for one cart line
+    # Seconds a worker reuses the per-category product counts of the home page; other
+    # workers and hosts see catalog changes within this time (see catalog.queries).
+    CATALOG_CACHE_SECONDS = 60
+    # Generated product images: browsers and proxies reuse them this long, then revalidate
+    # with the ETag (image URLs carry the product's version, so edits show at once).
+    PRODUCT_IMAGE_MAX_AGE = 86_400
 
     # cXML.
     CXML_DTD_DIR: str | None = None  # default: instance/dtd
