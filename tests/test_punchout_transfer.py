@@ -267,3 +267,52 @@ def test_the_order_message_is_logged_in_full(client, make_connection, catalog):
         MessageLog.document_type == "PunchOutOrderMessage"))
     assert entry.direction == "out" and entry.body == raw.decode()
     assert entry.payload_id == cxml.read_cxml(raw).payload_id
+
+
+# ---------- with the real cart feature ----------
+
+
+def test_shopping_with_the_cart_then_transferring(client, make_connection, catalog):
+    make_connection()
+    po = punch_in(client, setup_request(buyer_cookie="cart-flow"))
+    product_page = client.get("/products/PEN-001")
+    assert product_page.status_code == 200 and "Shopping for" in product_page.text
+    added = client.post("/cart/add", data={"sku": "PEN-001", "quantity": "4",
+                                           "csrf_token": csrf_token(product_page.text)})
+    assert added.status_code in (302, 303)
+    db.session.expire_all()
+    assert [(line.product.sku, line.quantity) for line in
+            db.session.get(PunchOutSession, po.id).cart.lines] == [("PEN-001", 4)]
+    cart_page = client.get("/cart")
+    assert "Transfer cart to Acme Ariba" in cart_page.text
+    assert "Proceed to checkout" not in cart_page.text
+    assert client.get("/checkout").headers["Location"] == "/cart"
+    message = cxml.read_cxml(order_message(transfer(client))[0]).payload
+    assert [(i.item_id.supplier_part_id, i.quantity) for i in message.items] == [("PEN-001", 4)]
+    assert message.total == cxml.Money(Decimal("3.80"), "EUR")  # 4 × the 0.95 contract price
+
+
+def test_the_punchout_cart_is_not_the_users_own_cart(client, make_connection, make_user, catalog):
+    connection = make_connection(user_mapping="per-user")
+    punch_in(client, setup_request())
+    first = client.get("/products/PEN-001")
+    client.post("/cart/add", data={"sku": "PEN-001", "quantity": "1",
+                                   "csrf_token": csrf_token(first.text)})
+    other = client.application.test_client()
+    second = punch_in(other, setup_request())  # the same buyer user, a second visit
+    assert second.user_id == db.session.scalar(select(PunchOutSession.user_id))
+    assert second.cart.lines == []
+    assert connection.id == second.connection_id
+
+
+def test_an_inspect_cart_refuses_changes_from_the_cart_pages(client, make_connection, catalog):
+    make_connection()
+    punch_in(client, setup_request(operation="inspect", items=(("PEN-001", None, "2"),)))
+    cart_page = client.get("/cart")
+    assert "Return to Acme Ariba" in cart_page.text and "Transfer cart to" not in cart_page.text
+    response = client.post("/cart/add", data={"sku": "PAP-500", "quantity": "1",
+                                              "csrf_token": csrf_token(cart_page.text)})
+    assert response.status_code == 303 and response.headers["Location"] == "/cart"
+    with client.session_transaction() as cookie:
+        po = db.session.get(PunchOutSession, cookie["punchout_session_id"])
+    assert [line.product.sku for line in po.cart.lines] == ["PEN-001"]

@@ -13,18 +13,19 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 from werkzeug import exceptions as http_exceptions
 from wtforms import SelectChoice
 
+from shop.admin import register_section, staff_only
 from shop.errors import NotFound
-from shop.extensions import login_manager
 from shop.punchout import services
 from shop.punchout.errors import ConnectionInvalid
 from shop.punchout.forms import ActionForm, ConnectionForm, MessageFilterForm
 from shop.punchout.models import Direction
 
-bp = Blueprint("punchout_admin", __name__, url_prefix="/admin/punchout")
+bp = staff_only(Blueprint("punchout_admin", __name__, url_prefix="/admin/punchout"))
+register_section("PunchOut connections", "punchout_admin.list_connections", order=60)
+register_section("PunchOut messages", "punchout_admin.list_messages", order=70)
 
 MESSAGES_PER_PAGE = 50
 
@@ -32,15 +33,6 @@ MESSAGES_PER_PAGE = 50
 @bp.errorhandler(NotFound)
 def not_found(error: NotFound) -> tuple[str, int]:
     return render_template("errors/404.html", error=http_exceptions.NotFound()), 404
-
-
-@bp.before_request
-def require_staff() -> Response | None:
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()  # type: ignore[no-any-return]
-    if not current_user.is_staff:
-        abort(403)
-    return None
 
 
 @bp.get("/connections")

@@ -76,6 +76,7 @@ def enter_procurement_mode(po_session: PunchOutSession) -> None:
 def _expose(po_session: PunchOutSession) -> None:
     g.punchout_session = po_session
     g.punchout_cart_id = po_session.cart_id
+    g.punchout_read_only = po_session.read_only  # the cart feature refuses changes then
     g.frame_ancestors = list(po_session.connection.frame_ancestors)
 
 
@@ -87,7 +88,8 @@ def current_punchout_session() -> PunchOutSession | None:
 def load_procurement_mode() -> Response | tuple[str, int] | None:
     """before_app_request: load the session, end expired ones, guard replaced pages."""
     # g outlives a request when an app context is already pushed (tests, CLI): start clean.
-    for name in ("punchout_session", "punchout_cart_id", "frame_ancestors", "open_form_action"):
+    for name in ("punchout_session", "punchout_cart_id", "punchout_read_only", "frame_ancestors",
+                 "open_form_action"):
         g.pop(name, None)
     if request.endpoint is None or request.endpoint in _EXEMPT:
         return None

@@ -83,7 +83,7 @@ def landing_url(po_session: PunchOutSession) -> str:
         )
         if product is not None:
             try:
-                return url_for("catalog.product", sku=product.sku)
+                return url_for("catalog.show_product", sku=product.sku)
             except BuildError:
                 pass  # no product page by SKU in this build: the search finds it
         return url_for("catalog.search", q=sku)
