@@ -279,6 +279,13 @@ def test_checkout_account_and_orders_send_the_user_to_the_cart(app, client, make
         assert response.status_code == 303 and response.headers["Location"] == "/cart", path
 
 
+def test_a_missing_page_still_shows_inside_the_buyers_frame(client, make_connection):
+    open_and_start(client, make_connection())
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert FRAME_ORIGIN in response.headers["Content-Security-Policy"]
+
+
 def test_inspect_sessions_cannot_change_the_cart(client, make_connection):
     from conftest import csrf_token
     open_and_start(client, make_connection(), operation=Operation.INSPECT)

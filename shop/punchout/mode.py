@@ -91,7 +91,8 @@ def load_procurement_mode() -> Response | tuple[str, int] | None:
     for name in ("punchout_session", "punchout_cart_id", "punchout_read_only", "frame_ancestors",
                  "open_form_action"):
         g.pop(name, None)
-    if request.endpoint is None or request.endpoint in _EXEMPT:
+    # Unknown URLs (endpoint None) still load the session: their 404 page shows in the frame.
+    if request.endpoint in _EXEMPT:
         return None
     session_id = session.get(SESSION_KEY)
     if not isinstance(session_id, int):
