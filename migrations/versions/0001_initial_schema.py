@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:51:34.142968
+Create Date: 2026-11-27 11:59:04.167542
 
 """
 from alembic import op
@@ -127,6 +127,40 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_company_id'), ['company_id'], unique=False)
 
+    op.create_table('buyer_connections',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.Column('protocol', sa.Enum('cxml', 'oci', name='protocol', native_enum=False, length=32), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('mode', sa.Enum('test', 'production', name='connectionmode', native_enum=False, length=32), nullable=False),
+    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('secret_hint', sa.String(length=8), nullable=False),
+    sa.Column('secret_changed_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('return_url_prefixes', sa.JSON(), nullable=False),
+    sa.Column('user_mapping', sa.Enum('shared', 'per-user', name='usermapping', native_enum=False, length=32), nullable=False),
+    sa.Column('shared_user_id', sa.Integer(), nullable=True),
+    sa.Column('return_field', sa.Enum('cxml-urlencoded', 'cxml-base64', name='returnfield', native_enum=False, length=32), nullable=False),
+    sa.Column('form_target', sa.String(length=64), nullable=False),
+    sa.Column('frame_ancestors', sa.JSON(), nullable=False),
+    sa.Column('cxml_version', sa.String(length=16), nullable=False),
+    sa.Column('accepted_units', sa.JSON(), nullable=False),
+    sa.Column('default_unspsc', sa.String(length=16), nullable=False),
+    sa.Column('oci_settings', sa.JSON(), nullable=False),
+    sa.Column('document_url', sa.String(length=500), nullable=False),
+    sa.Column('outbound_domain', sa.String(length=100), nullable=False),
+    sa.Column('outbound_identity', sa.String(length=255), nullable=False),
+    sa.Column('outbound_secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_buyer_connections_company_id_companies')),
+    sa.ForeignKeyConstraint(['shared_user_id'], ['users.id'], name=op.f('fk_buyer_connections_shared_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_buyer_connections')),
+    sa.UniqueConstraint('name', name=op.f('uq_buyer_connections_name'))
+    )
+    with op.batch_alter_table('buyer_connections', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_buyer_connections_company_id'), ['company_id'], unique=False)
+
     op.create_table('carts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
@@ -182,6 +216,20 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_user_id'), ['user_id'], unique=False)
 
+    op.create_table('buyer_connection_identities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('role', sa.Enum('buyer', 'shop', name='identityrole', native_enum=False, length=32), nullable=False),
+    sa.Column('domain', sa.String(length=100), nullable=False),
+    sa.Column('domain_key', sa.String(length=100), nullable=False),
+    sa.Column('identity', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_buyer_connection_identities_connection_id_buyer_connections'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_buyer_connection_identities')),
+    sa.UniqueConstraint('connection_id', 'role', 'domain_key', 'identity', name=op.f('uq_buyer_connection_identities_connection_id_role_domain_key_identity'))
+    )
+    with op.batch_alter_table('buyer_connection_identities', schema=None) as batch_op:
+        batch_op.create_index('ix_buyer_connection_identities_lookup', ['domain_key', 'identity'], unique=False)
+
     op.create_table('cart_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cart_id', sa.Integer(), nullable=False),
@@ -234,6 +282,96 @@ def upgrade():
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
 
+    op.create_table('punchout_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('cart_id', sa.Integer(), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=True),
+    sa.Column('buyer_cookie', sa.Text(), nullable=False),
+    sa.Column('browser_form_post_url', sa.Text(), nullable=False),
+    sa.Column('operation', sa.Enum('create', 'edit', 'inspect', name='operation', native_enum=False, length=32), nullable=False),
+    sa.Column('deployment_mode', sa.String(length=16), nullable=False),
+    sa.Column('extrinsics', sa.JSON(), nullable=False),
+    sa.Column('contact', sa.JSON(), nullable=False),
+    sa.Column('ship_to', sa.JSON(), nullable=False),
+    sa.Column('from_credentials', sa.JSON(), nullable=False),
+    sa.Column('to_credentials', sa.JSON(), nullable=False),
+    sa.Column('selected_item', sa.String(length=255), nullable=False),
+    sa.Column('unmatched_items', sa.JSON(), nullable=False),
+    sa.Column('status', sa.Enum('active', 'transferred', 'cancelled', 'expired', name='sessionstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['cart_id'], ['carts.id'], name=op.f('fk_punchout_sessions_cart_id_carts')),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_punchout_sessions_connection_id_buyer_connections')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_punchout_sessions_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_punchout_sessions')),
+    sa.UniqueConstraint('cart_id', name=op.f('uq_punchout_sessions_cart_id')),
+    sa.UniqueConstraint('connection_id', 'payload_id', name=op.f('uq_punchout_sessions_connection_id_payload_id'))
+    )
+    with op.batch_alter_table('punchout_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_punchout_sessions_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_punchout_sessions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('punchout_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('direction', sa.Enum('in', 'out', name='direction', native_enum=False, length=32), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=True),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('document_type', sa.String(length=64), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('status_text', sa.String(length=255), nullable=False),
+    sa.Column('remote_addr', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_punchout_messages_connection_id_buyer_connections')),
+    sa.ForeignKeyConstraint(['session_id'], ['punchout_sessions.id'], name=op.f('fk_punchout_messages_session_id_punchout_sessions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_punchout_messages'))
+    )
+    with op.batch_alter_table('punchout_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_punchout_messages_connection_created', ['connection_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_punchout_messages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_punchout_messages_payload_id'), ['payload_id'], unique=False)
+        batch_op.create_index('ix_punchout_messages_session_created', ['session_id', 'created_at'], unique=False)
+
+    op.create_table('punchout_start_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('used_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['session_id'], ['punchout_sessions.id'], name=op.f('fk_punchout_start_tokens_session_id_punchout_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_punchout_start_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_punchout_start_tokens_token_hash'))
+    )
+    with op.batch_alter_table('punchout_start_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_punchout_start_tokens_session_id'), ['session_id'], unique=False)
+
+    op.create_table('punchout_transferred_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('aux_id', sa.String(length=100), nullable=False),
+    sa.Column('line_number', sa.Integer(), nullable=False),
+    sa.Column('product_id', sa.Integer(), nullable=True),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('unit', sa.String(length=3), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_punchout_transferred_lines_connection_id_buyer_connections')),
+    sa.ForeignKeyConstraint(['product_id'], ['products.id'], name=op.f('fk_punchout_transferred_lines_product_id_products')),
+    sa.ForeignKeyConstraint(['session_id'], ['punchout_sessions.id'], name=op.f('fk_punchout_transferred_lines_session_id_punchout_sessions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_punchout_transferred_lines')),
+    sa.UniqueConstraint('connection_id', 'aux_id', name=op.f('uq_punchout_transferred_lines_connection_id_aux_id'))
+    )
+    with op.batch_alter_table('punchout_transferred_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_punchout_transferred_lines_session_id'), ['session_id'], unique=False)
+
     # ### end Alembic commands ###
     # Full-text search over products (FTS5 on SQLite, a GIN index on PostgreSQL).
     create_search_index(op.get_bind())
@@ -242,6 +380,26 @@ def upgrade():
 def downgrade():
     drop_search_index(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('punchout_transferred_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_punchout_transferred_lines_session_id'))
+
+    op.drop_table('punchout_transferred_lines')
+    with op.batch_alter_table('punchout_start_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_punchout_start_tokens_session_id'))
+
+    op.drop_table('punchout_start_tokens')
+    with op.batch_alter_table('punchout_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_punchout_messages_session_created')
+        batch_op.drop_index(batch_op.f('ix_punchout_messages_payload_id'))
+        batch_op.drop_index(batch_op.f('ix_punchout_messages_created_at'))
+        batch_op.drop_index('ix_punchout_messages_connection_created')
+
+    op.drop_table('punchout_messages')
+    with op.batch_alter_table('punchout_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_punchout_sessions_user_id'))
+        batch_op.drop_index(batch_op.f('ix_punchout_sessions_connection_id'))
+
+    op.drop_table('punchout_sessions')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
 
@@ -254,6 +412,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_cart_lines_cart_id'))
 
     op.drop_table('cart_lines')
+    with op.batch_alter_table('buyer_connection_identities', schema=None) as batch_op:
+        batch_op.drop_index('ix_buyer_connection_identities_lookup')
+
+    op.drop_table('buyer_connection_identities')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_user_id'))
         batch_op.drop_index(batch_op.f('ix_orders_status'))
@@ -268,6 +430,10 @@ def downgrade():
 
     op.drop_table('contract_prices')
     op.drop_table('carts')
+    with op.batch_alter_table('buyer_connections', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_buyer_connections_company_id'))
+
+    op.drop_table('buyer_connections')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_company_id'))
 
