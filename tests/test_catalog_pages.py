@@ -327,3 +327,17 @@ def test_product_model_defaults_fit_the_card(client, office):
                            category=office[1]))
     db.session.commit()
     assert client.get("/categories/pens").status_code == 200
+
+
+def test_links_work_for_skus_and_slugs_with_odd_characters(client, make_category, make_product):
+    category = make_category("odd slug+ü", "Odd")
+    make_product("A B&C+ü?#%", "Odd product", category=category, featured=True)
+    home = lxml_html.fromstring(client.get("/").text)
+    category_link = select_all(home, ".category-card")[0].get("href")
+    listing = client.get(category_link)
+    assert listing.status_code == 200
+    product_link = select_all(lxml_html.fromstring(listing.text), ".product-card h3 a")[0]
+    page = client.get(product_link.get("href"))
+    assert page.status_code == 200 and "Odd product" in page.text
+    image = select_all(lxml_html.fromstring(page.text), ".product-page img")[0].get("src")
+    assert client.get(image).mimetype == "image/svg+xml"
