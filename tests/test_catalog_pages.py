@@ -53,6 +53,18 @@ def test_home_shows_featured_products_at_list_price_to_visitors(client, office, 
     assert "€9.80" in page and "Your contract price" not in page
 
 
+def test_home_shows_featured_products_at_the_buyers_contract_price(client, office, make_product,
+                                                                   make_user, make_company):
+    stapler = make_product("FEAT-1", "Featured stapler", "9.80", featured=True,
+                           category=office[1])
+    acme = make_company("Acme Industries")
+    add_contract_price(acme, stapler, "8.10")
+    login_as(client, make_user(company=acme))
+    card = select_all(lxml_html.fromstring(client.get("/").text), ".product-card")[0]
+    assert "€8.10" in card.text_content() and "Your contract price" in card.text_content()
+    assert select_all(card, "s.price-list")[0].text_content() == "List price €9.80"
+
+
 def test_home_counts_follow_catalog_changes(client, office, make_product):
     make_product("A-1", "First", category=office[1])
     assert "1 product<" in client.get("/").text
