@@ -353,3 +353,15 @@ def test_links_work_for_skus_and_slugs_with_odd_characters(client, make_category
     assert page.status_code == 200 and "Odd product" in page.text
     image = select_all(lxml_html.fromstring(page.text), ".product-page img")[0].get("src")
     assert client.get(image).mimetype == "image/svg+xml"
+
+
+def test_error_pages_render_without_the_category_bar_when_the_database_is_down(tmp_path):
+    from shop import create_app
+
+    missing = tmp_path / "no" / "such" / "dir" / "shop.db"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    client = app.test_client()
+    not_found = client.get("/no-such-page")
+    assert not_found.status_code == 404 and "category-nav" not in not_found.text
+    broken = client.get("/")
+    assert broken.status_code == 500 and "shop.css" in broken.text
