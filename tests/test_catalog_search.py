@@ -212,7 +212,10 @@ def test_search_pagination_links_keep_the_query(client, make_category):
 
 
 def test_creating_the_index_again_changes_nothing(catalog):
+    from shop.catalog.search_index import has_search_index
+
     with db.engine.begin() as connection:
+        assert has_search_index(connection)
         create_search_index(connection)
         create_search_index(connection)
     assert sorted(skus(search_products("gloves"))) == ["SAF-10001", "SAF-10005"]

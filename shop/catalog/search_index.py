@@ -103,6 +103,16 @@ def create_search_index(connection: Connection) -> None:
         ))
 
 
+def has_search_index(connection: Connection) -> bool:
+    """Whether the full-text index exists (the seed adds it to a database that lacks it)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"
+        return bool(connection.scalar(text(query), {"name": f"{FTS_TABLE}_ai"}))
+    if connection.dialect.name == "postgresql":
+        return bool(connection.scalar(text("SELECT to_regclass(:name)"), {"name": PG_INDEX}))
+    return False
+
+
 def drop_search_index(connection: Connection) -> None:
     """Remove the full-text index (and on SQLite its triggers); idempotent."""
     dialect = connection.dialect.name
