@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
@@ -77,14 +77,25 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": "shop.test",
             "CXML_DTD_DIR": str(SHARED / "cxml" / "dtd"),
+            # Fixed keys, so tests never create key files in the real instance folder.
+            "INBOUND_SECRET_PEPPER": "test-pepper",
+            "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY,
         }
     )
+    # The test keeps one app context open, so ``g`` would outlive a request: forget the
+    # logged-in user (and everything else in g) when the next request starts, as in production.
+    request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         _empty_all_tables()
         yield app
         db.session.remove()
         # Close pooled connections now: every test has its own app and engine.
         db.engine.dispose()
+
+
+def _fresh_request_globals(sender: Flask, **extra: Any) -> None:
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture
@@ -96,6 +107,9 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
+
+# A valid Fernet key used only by the tests (32 url-safe base64 bytes).
+TEST_FERNET_KEY = "dGVzdC1rZXktZm9yLXRoZS1zaG9wLXRlc3RzLTAwMDA="
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
