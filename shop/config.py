@@ -26,6 +26,7 @@ ENVIRONMENT = {
     "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
     "SHOP_OUTBOX_ALLOW_PRIVATE": "1 lets order documents go to http:// and private addresses "
     "(sandbox, development); default 0",
+    "SHOP_PEPPER": "key for hashing buyers' shared secrets; default derived from SECRET_KEY",
 }
 
 
@@ -80,6 +81,14 @@ class Defaults:
     # PunchOut.
     PUNCHOUT_START_TOKEN_TTL = 300  # seconds a StartPage URL stays valid
     PUNCHOUT_IDLE_TIMEOUT = 3600  # seconds of inactivity before a PunchOut session ends
+    # Key mixed into the keyed hash of buyers' shared secrets. None derives it from SECRET_KEY
+    # (itself kept in the instance folder); set it to rotate SECRET_KEY without re-keying buyers.
+    PUNCHOUT_PEPPER: str | None = None
+    # The message log keeps at most this many characters of a document (hostile bodies are big).
+    PUNCHOUT_LOG_MAX_CHARS = 1_000_000
+    # Fernet keys (comma-separated, newest first) that encrypt outbound secrets at rest. None
+    # uses instance/encryption_key, created on first use.
+    SHOP_ENCRYPTION_KEYS: str | None = None
 
     # Sandbox: on in the demo, off in production by setting SHOP_SANDBOX=0.
     SANDBOX_ENABLED = True
@@ -133,6 +142,8 @@ def _from_environment(app: Flask) -> None:
         app.config["OUTBOX_ALLOW_PRIVATE_TARGETS"] = allow
     if env.get("SHOP_ENCRYPTION_KEYS"):
         app.config["SHOP_ENCRYPTION_KEYS"] = env["SHOP_ENCRYPTION_KEYS"]
+    if env.get("SHOP_PEPPER"):
+        app.config["PUNCHOUT_PEPPER"] = env["SHOP_PEPPER"]
 
 
 def normalise_database_url(url: str) -> str:
