@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from shop.extensions import db
 from shop.orders.inbound import InboundDocument, InboundStatus
 from shop.orders.models import Order, OrderSource, OrderStatus
-from shop.orders.po_models import Disposition, OrderFlag, PurchaseOrder, PurchaseOrderVersion
+from shop.orders.po_models import Disposition, PurchaseOrder, PurchaseOrderVersion
 from tests.intake_support import (
     BUYER,
     SECRET,
@@ -175,15 +175,29 @@ def test_catalog_differences_are_flagged_by_default(client: Any, buyer: Any,
         Line("PEN-001", "10", "0.99"),  # list price 1.20
         Line("NOT-SOLD", "1", "5.00"),
         Line("STAPLER", "1", "12.00"),
-        Line("PAPER-A4", "1", "4.50", currency="USD"),
     ], total="99.00")
     code, _ = status_of(post_po(client, body).data)
     assert code == 200
     po = db.session.scalar(select(PurchaseOrder))
     flags = {(flag.code, flag.line_number) for flag in po.open_flags}
     assert flags == {("price_contract", 1), ("unknown_sku", 2), ("inactive_sku", 3),
-                     ("currency_mismatch", 4), ("total_mismatch", None)}
+                     ("total_mismatch", None)}
     assert po.needs_review and count(Order) == 1
+
+
+def test_an_order_in_another_currency_is_flagged(client: Any, buyer: Any) -> None:
+    body = order_request([Line("PEN-001", "10", "1.20", currency="USD")], currency="USD")
+    assert status_of(post_po(client, body).data)[0] == 200
+    po = db.session.scalar(select(PurchaseOrder))
+    assert {(flag.code, flag.line_number) for flag in po.open_flags} == {
+        ("currency_mismatch", 1), ("currency_mismatch", None)}
+    assert po.order.currency == "USD"
+
+
+def test_lines_in_another_currency_than_the_total_are_400(client: Any, buyer: Any) -> None:
+    body = order_request([Line("PEN-001", "10", "1.20", currency="USD")], currency="EUR")
+    code, text = status_of(post_po(client, body).data)
+    assert code == 400 and "USD" in text and "lineNumber 1" in text
 
 
 def test_a_contract_price_is_the_expected_price(client: Any, buyer: Any, catalog: Any) -> None:  # noqa: F811
