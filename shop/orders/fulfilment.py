@@ -8,11 +8,13 @@ commit: either the buyer will hear about it, or it did not happen.
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -34,6 +36,8 @@ from shop.orders.status import record_status_change
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
+R = TypeVar("R")
 CENT = Decimal("0.01")
 MAX_TAX_RATE = Decimal("100")
 
@@ -95,12 +99,18 @@ def _sequence(model: type, order_id: int) -> int:
     return (count or 0) + 1
 
 
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+def _use_case(function: Callable[P, R]) -> Callable[P, R]:
+    """Roll back whatever a failed use case wrote: no half-done action survives."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+
+    return wrapper
 
 
 # ---------- quantities ----------
@@ -175,6 +185,7 @@ def _confirmation_type(lines: list[dict[str, object]]) -> str:
     return "accept" if kinds == {LineDecision.ACCEPT.value} else "detail"
 
 
+@_use_case
 def confirm_order(order_id: int, actor: str, *, reject: bool = False,
                   lines: Sequence[LineChoice] = (), comments: str = "") -> Confirmation:
     """Accept or reject the whole order, or decide per line; sends a ConfirmationRequest."""
@@ -188,16 +199,14 @@ def confirm_order(order_id: int, actor: str, *, reject: bool = False,
     record_status_change(order, new_status, actor, comments or f"Confirmation: {kind}.")
     confirmation = Confirmation(
         order_id=order.id, confirm_id=f"{order.number}-C{_sequence(Confirmation, order.id)}",
-        type=kind, lines=decided if kind == "detail" else [], comments=comments.strip()[:2000],
-        actor=actor[:254],
+        type=kind, lines=decided, comments=comments.strip()[:2000], actor=actor[:254],
     )
     db.session.add(confirmation)
     db.session.flush()
-    confirmation.lines = decided  # kept for the quantities, whatever the document type
     document = documents.confirmation_document(
         po, buyers.get_connection(po.connection_id), confirmation, detail=kind == "detail")
     confirmation.outbox_message_id = _send(po, document, confirmation.confirm_id)
-    _commit()
+    db.session.commit()
     log.info("order %s confirmed (%s) by %s", order.number, kind, actor)
     return confirmation
 
@@ -205,6 +214,7 @@ def confirm_order(order_id: int, actor: str, *, reject: bool = False,
 # ---------- ship ----------
 
 
+@_use_case
 def ship_order(order_id: int, actor: str, carrier: str, tracking_number: str = "",
                quantities: Mapping[int, Decimal] | None = None) -> Shipment:
     """Ship some or all of what is left; sends a ShipNoticeRequest."""
@@ -245,7 +255,7 @@ def ship_order(order_id: int, actor: str, carrier: str, tracking_number: str = "
     document = documents.ship_notice_document(po, buyers.get_connection(po.connection_id),
                                               shipment)
     shipment.outbox_message_id = _send(po, document, shipment.shipment_id)
-    _commit()
+    db.session.commit()
     log.info("order %s: shipment %s by %s", order.number, shipment.shipment_id, actor)
     return shipment
 
@@ -257,6 +267,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+@_use_case
 def invoice_order(order_id: int, actor: str, tax_rate: Decimal = Decimal("0"),
                   pay_in_days: int | None = None) -> Invoice:
     """Invoice everything shipped and not invoiced yet; sends an InvoiceDetailRequest."""
@@ -289,9 +300,11 @@ def invoice_order(order_id: int, actor: str, tax_rate: Decimal = Decimal("0"),
     )
     db.session.add(invoice)
     db.session.flush()
-    everything = all(billed.get(n, Decimal("0")) + dict(
-        (line.line_number, q) for line, q in lines).get(n, Decimal("0")) >= total
-        for n, total in to_deliver(order).items())
+    now_billed = dict(billed)
+    for line, quantity in lines:
+        now_billed[line.line_number] = now_billed.get(line.line_number, Decimal("0")) + quantity
+    everything = all(now_billed.get(number, Decimal("0")) >= quantity
+                     for number, quantity in to_deliver(order).items())
     note = f"Invoice {invoice.invoice_id}: {invoice.net:.2f} {invoice.currency}."
     if order.status == OrderStatus.SHIPPED and everything:
         record_status_change(order, OrderStatus.INVOICED, actor, note)
@@ -299,7 +312,7 @@ def invoice_order(order_id: int, actor: str, tax_rate: Decimal = Decimal("0"),
         db.session.add(OrderEvent(order_id=order.id, actor=actor[:254], note=note))
     document = documents.invoice_document(po, buyers.get_connection(po.connection_id), invoice)
     invoice.outbox_message_id = _send(po, document, invoice.invoice_id)
-    _commit()
+    db.session.commit()
     log.info("order %s: invoice %s by %s", order.number, invoice.invoice_id, actor)
     return invoice
 
@@ -307,6 +320,7 @@ def invoice_order(order_id: int, actor: str, tax_rate: Decimal = Decimal("0"),
 # ---------- cancel ----------
 
 
+@_use_case
 def cancel_order(order_id: int, actor: str, reason: str = "") -> Confirmation:
     """Cancel an order that has not shipped; the buyer gets a rejecting confirmation."""
     po = purchase_order_for(order_id)
@@ -314,6 +328,7 @@ def cancel_order(order_id: int, actor: str, reason: str = "") -> Confirmation:
     if shipped(order.id):
         raise FulfilmentError(f"Order {order.number} has shipments; it cannot be cancelled.")
     reason = reason.strip()[:2000] or "Cancelled by the supplier."
+    confirmed_before = latest_confirmation(order.id) is not None
     record_status_change(order, OrderStatus.CANCELLED, actor, reason)
     confirmation = Confirmation(
         order_id=order.id, confirm_id=f"{order.number}-C{_sequence(Confirmation, order.id)}",
@@ -326,8 +341,8 @@ def cancel_order(order_id: int, actor: str, reason: str = "") -> Confirmation:
     db.session.flush()
     document = documents.confirmation_document(
         po, buyers.get_connection(po.connection_id), confirmation, detail=False,
-        operation="update" if _sequence(Confirmation, order.id) > 2 else "new")
+        operation="update" if confirmed_before else "new")
     confirmation.outbox_message_id = _send(po, document, confirmation.confirm_id)
-    _commit()
+    db.session.commit()
     log.info("order %s cancelled by %s", order.number, actor)
     return confirmation
