@@ -8,10 +8,10 @@ documents nobody is working on and delivers due documents to buyers.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Iterator
-from contextlib import contextmanager
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 import click
@@ -84,7 +84,8 @@ def _quantities(values: tuple[str, ...]) -> dict[int, Decimal] | None:
         try:
             result[int(number)] = Decimal(quantity)
         except (ValueError, InvalidOperation):
-            raise click.BadParameter(f"{value!r} is not LINE=QUANTITY", param_hint="--line")
+            raise click.BadParameter(f"{value!r} is not LINE=QUANTITY",
+                                     param_hint="--line") from None
     return result
 
 
