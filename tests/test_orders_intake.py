@@ -69,8 +69,8 @@ def test_the_raw_document_is_stored_without_its_secret(client: Any, buyer: Any) 
     post_po(client, body)
     stored = db.session.scalar(select(InboundDocument))
     assert stored.status == InboundStatus.PROCESSED
-    assert SECRET.encode() not in stored.body
-    assert b"<SharedSecret>***</SharedSecret>" in stored.body
+    assert SECRET.encode() not in stored.masked_body
+    assert b"<SharedSecret>***</SharedSecret>" in stored.masked_body
     import hashlib
 
     assert stored.sha256 == hashlib.sha256(body).hexdigest()
@@ -344,3 +344,26 @@ def test_a_session_cookie_adds_no_rights(client: Any, buyer: Any, make_user: Any
         session["_user_id"] = str(staff.id)
         session["_fresh"] = True
     assert status_of(post_po(client, order_request(secret="wrong")).data)[0] == 401
+
+
+@pytest.mark.parametrize(("body", "masked"), [
+    (b"<a><SharedSecret>s3cret</SharedSecret></a>", b"<a><SharedSecret>***</SharedSecret></a>"),
+    (b"<SharedSecret type='x'>a</SharedSecret><SharedSecret>b</SharedSecret>",
+     b"<SharedSecret type='x'>***</SharedSecret><SharedSecret>***</SharedSecret>"),
+    (b"<CredentialMac algorithm='HMAC'>mac==</CredentialMac>",
+     b"<CredentialMac algorithm='HMAC'>***</CredentialMac>"),
+    (b"<SharedSecret/><SharedSecretX>kept</SharedSecretX>",
+     b"<SharedSecret/><SharedSecretX>kept</SharedSecretX>"),
+    (b"<SharedSecret>cut off", b"<SharedSecret>***"),  # never leaks through broken XML
+])
+def test_secrets_are_masked_before_storage(body: bytes, masked: bytes) -> None:
+    from shop.orders.inbound import mask_secrets
+
+    assert mask_secrets(body) == masked
+
+
+def test_the_exact_secret_never_survives_masking() -> None:
+    from shop.orders.inbound import mask_secrets
+
+    assert mask_secrets(b"<Extrinsic>pw: hunter22</Extrinsic>", "hunter22") == \
+        b"<Extrinsic>pw: ***</Extrinsic>"

@@ -315,7 +315,7 @@ def process_stored(document_id: int, token: str, host: str) -> Answer:
     document = db.session.get(InboundDocument, document_id)
     if document is None:
         raise LookupError(f"no inbound document {document_id}")
-    body, answered = bytes(document.body), document.answer_code is not None
+    body, answered = document.masked_body, document.answer_code is not None
     connection = buyers.get_connection(document.connection_id)
     policy, tolerance = po_apply.policy_for(connection.id)
     context = po_apply.IntakeContext(
