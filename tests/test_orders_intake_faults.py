@@ -92,6 +92,7 @@ def _read_only(dbapi_connection: Any, record: Any) -> None:
         cursor.execute("PRAGMA query_only = ON")
     else:
         cursor.execute("SET default_transaction_read_only = on")
+        dbapi_connection.commit()  # a SET inside a transaction would be rolled back
     cursor.close()
 
 
