@@ -77,11 +77,15 @@ def _document(kind: str, common: dict[str, object], body: bytes) -> Document:
 
 
 def confirmation_document(po: PurchaseOrder, connection: BuyerConnection,
-                          confirmation: Confirmation) -> Document:
-    """A ConfirmationRequest: the whole order accepted or rejected, or ``detail`` per line."""
+                          confirmation: Confirmation, *, detail: bool,
+                          operation: str = "new") -> Document:
+    """A ConfirmationRequest: the whole order accepted or rejected, or ``detail`` per line.
+
+    ``operation="update"`` replaces a confirmation the buyer already has.
+    """
     order = po.order
-    items = ()
-    if confirmation.type == "detail":
+    items: tuple[cxml.ConfirmationItem, ...] = ()
+    if detail:
         by_number = {line.line_number: line for line in order.lines}
         items = tuple(
             cxml.ConfirmationItem(
@@ -102,7 +106,7 @@ def confirmation_document(po: PurchaseOrder, connection: BuyerConnection,
     request = cxml.ConfirmationRequest(
         type=confirmation.type, order=_reference(po), notice_date=confirmation.created_at,
         confirm_id=confirmation.confirm_id, comments=confirmation.comments or None,
-        items=items,
+        items=items, operation=operation,
     )
     common = _common(po, connection)
     return _document("ConfirmationRequest", common, cxml.build_confirmation(request, **common))  # type: ignore[arg-type]

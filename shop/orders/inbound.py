@@ -17,9 +17,9 @@ import datetime as dt
 import enum
 import hashlib
 import logging
-import re
 import secrets
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +33,7 @@ from shop.extensions import db
 log = logging.getLogger(__name__)
 
 MASK = b"***"
-# Literal prefixes keep these fast on multi-megabyte bodies (the regex engine skips ahead).
-_SECRET_ELEMENTS = tuple(
-    re.compile(rb"(<" + name + rb"\b[^<>]*?(?<!/)>)(.*?)(</" + name + rb"\s*>)", re.S)
-    for name in (b"SharedSecret", b"CredentialMac")
-)
+SECRET_ELEMENTS = (b"SharedSecret", b"CredentialMac")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -67,7 +63,9 @@ class InboundDocument(db.Model):
     line_count: Mapped[int] = mapped_column(default=0)
     size_bytes: Mapped[int] = mapped_column(default=0)
     sha256: Mapped[str] = mapped_column(String(64))  # of the original bytes, before masking
-    body: Mapped[bytes] = mapped_column(LargeBinary)  # secrets masked
+    # The body with its secrets masked, zlib-compressed: XML shrinks tenfold, and writing
+    # (and syncing) less is what keeps storing a 5,000-line order fast.
+    body: Mapped[bytes] = mapped_column(LargeBinary)
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[InboundStatus] = mapped_column(
         enum_column(InboundStatus), default=InboundStatus.RECEIVED, index=True
@@ -84,11 +82,17 @@ class InboundDocument(db.Model):
     processed_at: Mapped[dt.datetime | None]
 
     @property
+    def masked_body(self) -> bytes:
+        """The document as received, with its secrets masked."""
+        return zlib.decompress(self.body)
+
+    @property
     def text(self) -> str:
         """The stored body as text, for people (undecodable bytes shown as �)."""
-        if self.body[:2] in _UTF16_BOMS:
-            return self.body.decode("utf-16", errors="replace")
-        return self.body.decode("utf-8", errors="replace")
+        body = self.masked_body
+        if body[:2] in _UTF16_BOMS:
+            return body.decode("utf-16", errors="replace")
+        return body.decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +131,39 @@ class Stored:
 # ---------- masking ----------
 
 
+def _mask_element(body: bytes, name: bytes) -> bytes:
+    """Mask the content of every ``<name …>…</name>``; an unclosed one loses everything after
+    its start tag, so a secret never survives by breaking the XML. ``bytes.find`` keeps this
+    at memory speed on multi-megabyte documents."""
+    start_tag, end_tag = b"<" + name, b"</" + name
+    parts, position = [], 0
+    while (start := body.find(start_tag, position)) >= 0:
+        after = body[start + len(start_tag):start + len(start_tag) + 1]
+        tag_end = body.find(b">", start)
+        if after not in (b">", b"/", b" ", b"\t", b"\r", b"\n") or tag_end < 0:
+            parts.append(body[position:start + len(start_tag)])  # another name, e.g. <NameX>
+            position = start + len(start_tag)
+            continue
+        parts.append(body[position:tag_end + 1])
+        if body[tag_end - 1:tag_end] == b"/":  # <SharedSecret/>: nothing to mask
+            position = tag_end + 1
+            continue
+        parts.append(MASK)
+        closing = body.find(end_tag, tag_end)
+        if closing < 0:
+            return b"".join(parts)
+        position = closing
+    parts.append(body[position:])
+    return b"".join(parts)
+
+
 def mask_secrets(body: bytes, secret: str | None = None) -> bytes:
     """The body with the content of every SharedSecret and CredentialMac replaced by ``***``."""
     if body[:2] in _UTF16_BOMS:  # rare, but the byte patterns below would miss it
         text = body.decode("utf-16", errors="replace").encode("utf-8")
         return mask_secrets(text, secret).decode("utf-8").encode("utf-16")
-    for pattern in _SECRET_ELEMENTS:
-        body = pattern.sub(lambda m: m.group(1) + MASK + m.group(3), body)
+    for name in SECRET_ELEMENTS:
+        body = _mask_element(body, name)
     if secret:
         # Belt and braces: the exact secret never survives, wherever it was hidden.
         raw = secret.encode("utf-8", "surrogatepass")
@@ -170,7 +200,8 @@ def store_document(new: NewDocument, answer: Answer | None = None) -> Stored:
         "deployment_mode": new.deployment_mode[:16], "order_id": new.order_id[:100],
         "line_count": new.line_count, "size_bytes": len(new.body),
         "sha256": hashlib.sha256(new.body).hexdigest(),
-        "body": mask_secrets(new.body, new.secret), "remote_addr": new.remote_addr[:64],
+        "body": zlib.compress(mask_secrets(new.body, new.secret), 1),
+        "remote_addr": new.remote_addr[:64],
         "status": InboundStatus.RECEIVED, "claim_token": token, "claimed_at": now,
         "received_at": now, "attempts": 1,
     }

@@ -34,6 +34,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from shop import cxml
 from shop.cxml.read import read_envelope, read_header, read_root
+from shop.cxml.read_parts import item_out
 from shop.database import utcnow
 from shop.extensions import db
 from shop.orders import buyers, inbound, po_apply
@@ -227,12 +228,30 @@ def content_digest(content: Any) -> str:
 
 def _read(root: Any) -> cxml.CXMLDocument:
     try:
-        return read_root(root)
+        return _with_nested_items(root, read_root(root))
     except cxml.CXMLError:
         raise
     except (ValueError, TypeError, AttributeError, LookupError) as error:
         log.exception("unexpected error while reading an OrderRequest")
         raise cxml.CXMLError("the document could not be read", internal=repr(error)) from None
+
+
+def _with_nested_items(root: Any, document: cxml.CXMLDocument) -> cxml.CXMLDocument:
+    """Lines found deeper in the OrderRequest when it has none of its own.
+
+    A real sender (a hospitality e-procurement system) wraps them in an embedded
+    Message/PunchOutOrderMessage; the buyer still means them as the order's lines.
+    """
+    request = document.payload
+    if not isinstance(request, cxml.OrderRequest) or request.items:
+        return document
+    nested = list(_content(root).iter("ItemOut"))
+    if not nested:
+        return document
+    items = tuple(item_out(element, number) for number, element in enumerate(nested, start=1))
+    log.info("OrderRequest %r: %s lines read from a nested element", document.payload_id[:80],
+             len(items))
+    return dataclasses.replace(document, payload=cxml.OrderRequest(request.header, items))
 
 
 def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
@@ -296,7 +315,7 @@ def process_stored(document_id: int, token: str, host: str) -> Answer:
     document = db.session.get(InboundDocument, document_id)
     if document is None:
         raise LookupError(f"no inbound document {document_id}")
-    body, answered = bytes(document.body), document.answer_code is not None
+    body, answered = document.masked_body, document.answer_code is not None
     connection = buyers.get_connection(document.connection_id)
     policy, tolerance = po_apply.policy_for(connection.id)
     context = po_apply.IntakeContext(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func, select
 
@@ -23,7 +22,7 @@ from shop.extensions import db
 from shop.orders import snapshots
 from shop.orders.inbound import dialect_insert
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
-from shop.orders.po_checks import CheckedOrder, Finding, IntakeRefused, check_order
+from shop.orders.po_checks import CheckedOrder, Finding, IntakeRefused, PoLine, check_order
 from shop.orders.po_models import (
     CatalogPolicy,
     Disposition,
@@ -33,11 +32,10 @@ from shop.orders.po_models import (
     PurchaseOrderVersion,
     VersionType,
 )
+from shop.orders.services import NewOrderLine, create_order
 
 log = logging.getLogger(__name__)
 
-ORDER_NUMBER_PREFIX = "SO-"
-ORDER_NUMBER_OFFSET = 100000
 # An order in one of these states has left the warehouse: the buyer can no longer change it.
 FINAL = (OrderStatus.SHIPPED, OrderStatus.INVOICED)
 
@@ -162,34 +160,39 @@ def _create(ctx: IntakeContext, document: cxml.CXMLDocument, content_sha: str) -
 
 def _new_order(ctx: IntakeContext, request: cxml.OrderRequest, checked: CheckedOrder) -> Order:
     head = request.header
-    shipping = head.shipping.money.amount if head.shipping else Decimal("0")
-    tax = head.tax.money.amount if head.tax else Decimal("0")
-    order = Order(
-        number=f"new-{ctx.inbound_id}", company_id=ctx.company_id,
-        user_id=None, source=OrderSource.PURCHASE_ORDER, status=OrderStatus.PLACED,
-        po_number=head.order_id, currency=head.total.currency.upper()[:3],
-        subtotal=checked.subtotal, shipping=shipping, tax=tax,
-        total=checked.subtotal + shipping + tax, placed_at=utcnow(),
-        **snapshots.order_header(head),
-        lines=[OrderLine(**_line_fields(line)) for line in checked.lines],
+    header = snapshots.order_header(head)
+    return create_order(
+        ctx.company_id, None, OrderSource.PURCHASE_ORDER, head.order_id,
+        head.total.currency.upper()[:3], [_new_line(line) for line in checked.lines],
+        header["ship_to"], header["bill_to"], payment_terms=header["payment_terms"],
+        comments=header["comments"], shipping=_charge(head.shipping),
+        tax=_charge(head.tax), actor=ctx.actor,
+        note=f"Purchase order {head.order_id} received.",
     )
-    order.events.append(OrderEvent(status=OrderStatus.PLACED, actor=ctx.actor,
-                                   note=f"Purchase order {head.order_id} received."))
-    db.session.add(order)
-    db.session.flush()
-    # The row id is unique across workers, so the number made from it is too.
-    order.number = f"{ORDER_NUMBER_PREFIX}{ORDER_NUMBER_OFFSET + order.id}"
-    return order
 
 
-def _line_fields(line: Any) -> dict[str, Any]:
-    return {
-        "line_number": line.line_number, "product_id": line.product_id, "sku": line.sku,
-        "name": line.name, "quantity": line.quantity, "unit": line.unit,
-        "unit_price": line.unit_price, "currency": line.currency, "line_total": line.line_total,
-        "requested_delivery_date": line.requested_delivery_date, "aux_id": line.aux_id,
-        "accounting": line.accounting, "comments": line.comments,
-    }
+def _charge(charge: cxml.Charge | None) -> Decimal:
+    return charge.money.amount if charge is not None else Decimal("0")
+
+
+def _new_line(line: PoLine) -> NewOrderLine:
+    return NewOrderLine(
+        sku=line.sku, name=line.name, quantity=line.quantity, unit=line.unit,
+        unit_price=line.unit_price, currency=line.currency, product_id=line.product_id,
+        line_total=line.line_total, line_number=line.line_number,
+        requested_delivery_date=line.requested_delivery_date, aux_id=line.aux_id,
+        accounting=line.accounting, comments=line.comments,
+    )
+
+
+def _order_line(line: PoLine) -> OrderLine:
+    return OrderLine(
+        line_number=line.line_number, product_id=line.product_id, sku=line.sku, name=line.name,
+        quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
+        currency=line.currency, line_total=line.line_total,
+        requested_delivery_date=line.requested_delivery_date, aux_id=line.aux_id,
+        accounting=line.accounting, comments=line.comments,
+    )
 
 
 # ---------- versions and flags ----------
@@ -265,11 +268,10 @@ def _update(ctx: IntakeContext, document: cxml.CXMLDocument, po: PurchaseOrder,
     order.lines.clear()
     db.session.flush()  # the old line numbers must be gone before the new lines reuse them
     head = request.header
-    shipping = head.shipping.money.amount if head.shipping else Decimal("0")
-    tax = head.tax.money.amount if head.tax else Decimal("0")
+    shipping, tax = _charge(head.shipping), _charge(head.tax)
     for name, value in snapshots.order_header(head).items():
         setattr(order, name, value)
-    order.lines.extend(OrderLine(**_line_fields(line)) for line in checked.lines)
+    order.lines.extend(_order_line(line) for line in checked.lines)
     order.currency = head.total.currency.upper()[:3]
     order.subtotal, order.shipping, order.tax = checked.subtotal, shipping, tax
     order.total = checked.subtotal + shipping + tax
