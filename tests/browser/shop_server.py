@@ -1,0 +1,141 @@
+"""The shop as it runs in production, for the browser journeys: gunicorn over https.
+
+``ShopServer`` seeds a fresh database, starts ``gunicorn -c gunicorn.conf.py`` with the
+test certificate on a free port of 127.0.0.1, waits for ``/healthz`` and stops it at the end.
+Its ``flask(...)`` runs a CLI command against the same database (e.g. ``buyers add``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests.browser.tls import Certificate
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# How the demo data gets into the fresh database. Switch to the real demo catalog with:
+#   SEED_COMMAND = [sys.executable, str(PROJECT_ROOT / "seed_catalog.py")]
+SEED_COMMAND = [sys.executable, str(Path(__file__).with_name("seed_minimal.py"))]
+
+STARTUP_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ShopServer:
+    """One gunicorn shop with its own SQLite file; ``url`` is its public https origin."""
+
+    workdir: Path
+    certificate: Certificate
+    host: str = "shop.test"
+    workers: int = 2
+    extra_env: dict[str, str] = field(default_factory=dict)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.workdir / 'shop.db'}"
+
+    @property
+    def log_file(self) -> Path:
+        return self.workdir / "gunicorn.log"
+
+    def env(self) -> dict[str, str]:
+        """The environment of the shop's processes: production settings, test values."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_DATABASE")}
+        env.update(
+            DATABASE_URL=self.database_url,
+            SECRET_KEY="browser-journeys-secret",
+            SHOP_BASE_URL=self.url,
+            PYTHONPATH=str(PROJECT_ROOT),
+            PYTHONUNBUFFERED="1",
+        )
+        dtds = PROJECT_ROOT.parent / "shared" / "cxml" / "dtd"
+        if dtds.is_dir():
+            env["CXML_DTD_DIR"] = str(dtds)
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> None:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self._run(SEED_COMMAND)
+        command = [
+            sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+            "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+            "--certfile", str(self.certificate.cert_file),
+            "--keyfile", str(self.certificate.key_file),
+            "shop:create_app()",
+        ]
+        log = self.log_file.open("wb")
+        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=self.env(),
+                                        stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        self._wait_until_healthy()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()  # SIGTERM: gunicorn's graceful shutdown
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run ``flask --app shop ARGS`` against this shop's database; fail with its output."""
+        return self._run([sys.executable, "-m", "flask", "--app", "shop", *args])
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_file.exists():
+            return ""
+        return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
+
+    def _run(self, command: list[str]) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(command, cwd=PROJECT_ROOT, env=self.env(), capture_output=True,
+                                text=True, timeout=300)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
+                               f"{result.stdout}\n{result.stderr}")
+        return result
+
+    def _wait_until_healthy(self) -> None:
+        context = ssl.create_default_context(cafile=str(self.certificate.cert_file))
+        health = f"https://127.0.0.1:{self.port}/healthz"
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n"
+                                   f"{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(health, context=context, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"the shop did not answer {health} in {STARTUP_TIMEOUT}s:\n"
+                           f"{self.log_tail()}")
