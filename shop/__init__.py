@@ -76,7 +76,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from shop.accounts.commands import users_cli
+    from shop.cxml.cli import make_cli as make_cxml_cli
     from shop.orders.commands import orders_cli
 
     for group in (users_cli, orders_cli):
         app.cli.add_command(group)
+    app.cli.add_command(make_cxml_cli(lambda: app.config["CXML_DTD_DIR"]))

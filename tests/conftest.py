@@ -83,6 +83,8 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
         _empty_all_tables()
         yield app
         db.session.remove()
+        # Close pooled connections now: every test has its own app and engine.
+        db.engine.dispose()
 
 
 @pytest.fixture

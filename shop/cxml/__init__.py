@@ -1,0 +1,136 @@
+"""A small, framework-free cXML layer: read, build and validate procurement documents.
+
+Pure by design (stdlib + lxml; click only in ``cli``): no Flask, no SQLAlchemy, nothing from
+the rest of the shop, so it can be lifted into another project as it is.
+
+- ``read_cxml(body)`` parses untrusted bytes through the one hardened door (``parse_xml``)
+  and returns a typed ``CXMLDocument``; anything unusable raises ``CXMLError``.
+- ``build_*`` functions write strictly valid documents as UTF-8 bytes.
+- ``validate_cxml(body, dtd_dir)`` checks a document against local copies of the DTDs.
+"""
+
+from shop.cxml.build import (
+    DEFAULT_VERSION,
+    build_order_message,
+    build_order_request,
+    build_profile_request,
+    build_profile_response,
+    build_setup_request,
+    build_setup_response,
+    build_status_response,
+    new_payload_id,
+)
+from shop.cxml.build_fulfill import build_confirmation, build_invoice, build_ship_notice
+from shop.cxml.documents import (
+    Accounting,
+    AccountingSegment,
+    Address,
+    Charge,
+    Classification,
+    Contact,
+    Credential,
+    CredentialMac,
+    CXMLDocument,
+    Distribution,
+    Envelope,
+    Extrinsics,
+    Header,
+    ItemDetail,
+    ItemID,
+    ItemIn,
+    ItemOut,
+    Money,
+    OrderRequest,
+    OrderRequestHeader,
+    Party,
+    PaymentTerm,
+    ProfileRequest,
+    ProfileResponse,
+    PunchOutOrderMessage,
+    PunchOutSetupRequest,
+    PunchOutSetupResponse,
+    Response,
+    Status,
+    StatusUpdateRequest,
+)
+from shop.cxml.errors import CXMLError
+from shop.cxml.fulfillment import (
+    ConfirmationItem,
+    ConfirmationRequest,
+    ConfirmationStatus,
+    InvoiceDetailRequest,
+    InvoiceItem,
+    InvoiceOrder,
+    InvoiceSummary,
+    OrderReference,
+    ShipNoticeItem,
+    ShipNoticePortion,
+    ShipNoticeRequest,
+)
+from shop.cxml.parse import parse_xml
+from shop.cxml.read import read_cxml
+from shop.cxml.read_parts import parse_datetime
+from shop.cxml.validate import ValidationResult, find_dtd, validate_cxml
+
+__all__ = [
+    "DEFAULT_VERSION",
+    "Accounting",
+    "AccountingSegment",
+    "Address",
+    "CXMLDocument",
+    "CXMLError",
+    "Charge",
+    "Classification",
+    "ConfirmationItem",
+    "ConfirmationRequest",
+    "ConfirmationStatus",
+    "Contact",
+    "Credential",
+    "CredentialMac",
+    "Distribution",
+    "Envelope",
+    "Extrinsics",
+    "Header",
+    "InvoiceDetailRequest",
+    "InvoiceItem",
+    "InvoiceOrder",
+    "InvoiceSummary",
+    "ItemDetail",
+    "ItemID",
+    "ItemIn",
+    "ItemOut",
+    "Money",
+    "OrderReference",
+    "OrderRequest",
+    "OrderRequestHeader",
+    "Party",
+    "PaymentTerm",
+    "ProfileRequest",
+    "ProfileResponse",
+    "PunchOutOrderMessage",
+    "PunchOutSetupRequest",
+    "PunchOutSetupResponse",
+    "Response",
+    "ShipNoticeItem",
+    "ShipNoticePortion",
+    "ShipNoticeRequest",
+    "Status",
+    "StatusUpdateRequest",
+    "ValidationResult",
+    "build_confirmation",
+    "build_invoice",
+    "build_order_message",
+    "build_order_request",
+    "build_profile_request",
+    "build_profile_response",
+    "build_setup_request",
+    "build_setup_response",
+    "build_ship_notice",
+    "build_status_response",
+    "find_dtd",
+    "new_payload_id",
+    "parse_datetime",
+    "parse_xml",
+    "read_cxml",
+    "validate_cxml",
+]
