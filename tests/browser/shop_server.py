@@ -107,6 +107,21 @@ class ShopServer:
         """Run ``flask --app shop ARGS`` against this shop's database; fail with its output."""
         return self._run([sys.executable, "-m", "flask", "--app", "shop", *args])
 
+    def post(self, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+        """POST to the shop over verified https, as a procurement system's server does."""
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{self.port}{path}", data=body, method="POST",
+            headers={"Content-Type": content_type, "Host": f"{self.host}:{self.port}"})
+        try:
+            with urllib.request.urlopen(request, context=self._tls(), timeout=30) as response:
+                return int(response.status), response.read()
+        except urllib.error.HTTPError as error:  # a cXML error still has a body to read
+            return int(error.code), error.read()
+
+    def _tls(self) -> ssl.SSLContext:
+        # The test certificate is its own CA and names 127.0.0.1: verification stays on.
+        return ssl.create_default_context(cafile=str(self.certificate.cert_file))
+
     def log_tail(self, lines: int = 40) -> str:
         if not self.log_file.exists():
             return ""
@@ -121,7 +136,7 @@ class ShopServer:
         return result
 
     def _wait_until_healthy(self) -> None:
-        context = ssl.create_default_context(cafile=str(self.certificate.cert_file))
+        context = self._tls()
         health = f"https://127.0.0.1:{self.port}/healthz"
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while time.monotonic() < deadline:
