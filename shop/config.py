@@ -17,8 +17,8 @@ from flask import Flask
 ENVIRONMENT = {
     "DATABASE_URL": "SQLAlchemy URL; default SQLite in instance/shop.db",
     "SECRET_KEY": "signs sessions and CSRF tokens; default generated into instance/secret_key",
-    "SHOP_BASE_URL": "public URL of the shop, used in PunchOut responses (e.g. https://shop.example.com)",
-    "SHOP_PROXY_HOPS": "number of trusted reverse proxies in front of the shop (ProxyFix); default 0",
+    "SHOP_BASE_URL": "public URL, used in PunchOut responses (e.g. https://shop.example.com)",
+    "SHOP_PROXY_HOPS": "trusted reverse proxies in front of the shop (ProxyFix); default 0",
     "CXML_DTD_DIR": "folder with the official cXML DTDs as <version>/<file>.dtd",
     "SHOP_SANDBOX": "1 enables the built-in procurement sandbox (default), 0 turns it off",
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

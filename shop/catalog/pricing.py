@@ -44,7 +44,9 @@ def prices_for(company_id: int | None, products: Iterable[Product]) -> dict[int,
     for product in products:
         agreed = contract.get(product.id)
         if agreed is not None:
-            prices[product.id] = Price(agreed.price, agreed.currency, list_amount=product.list_price)
+            prices[product.id] = Price(
+                agreed.price, agreed.currency, list_amount=product.list_price
+            )
         else:
             prices[product.id] = Price(product.list_price, product.currency)
     return prices

@@ -37,7 +37,9 @@ class Order(db.Model):
     number: Mapped[str] = mapped_column(String(32), unique=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    source: Mapped[OrderSource] = mapped_column(enum_column(OrderSource), default=OrderSource.CHECKOUT)
+    source: Mapped[OrderSource] = mapped_column(
+        enum_column(OrderSource), default=OrderSource.CHECKOUT
+    )
     status: Mapped[OrderStatus] = mapped_column(
         enum_column(OrderStatus), default=OrderStatus.PLACED, index=True
     )
