@@ -45,6 +45,9 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # Werkzeug password hashing method ("scrypt" or "pbkdf2", optionally with parameters);
+    # hashes made with other parameters are upgraded at the user's next login.
+    PASSWORD_HASH_METHOD = "scrypt"
 
     # Catalog.
     PRODUCTS_PER_PAGE = 24

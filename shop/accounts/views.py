@@ -1,21 +1,111 @@
-"""Views of the accounts feature."""
+"""Views of the accounts feature: login, logout and the customer's account page.
 
-from flask import Blueprint, abort
+The company administration pages (users, addresses) are in ``company_views``, on the same
+blueprint.
+"""
 
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from shop.accounts import services
+from shop.accounts.forms import ActionForm, LoginForm, PasswordForm, ProfileForm
+from shop.accounts.next_url import safe_next
+
+log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__)
 
+LOGIN_FAILED = "The email or password is not correct."
 
-# Placeholders so that other features can link here; the accounts feature replaces them.
+
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str:
-    abort(501)
+def login() -> str | Response:
+    """Log in with email and password, then go back to ``next`` when it is on this site."""
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = safe_next(request.args.get("next")) or ""
+    error = None
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data or "", form.password.data or "")
+        if user is not None:
+            target = safe_next(form.next.data) or url_for("catalog.home")
+            # A fresh session: nothing an attacker planted before login survives it.
+            _clear_session()
+            login_user(user)
+            log.info("user %s logged in", user.id)
+            flash(f"Welcome, {user.display_name}.", "success")
+            return redirect(target)
+        log.info("failed login from %s", request.remote_addr)
+        error = LOGIN_FAILED
+    form.password.data = ""
+    return render_template("accounts/login.html", form=form, error=error)
 
 
 @bp.post("/logout")
-def logout() -> str:
-    abort(501)
+def logout() -> Response:
+    """Log out (POST with a CSRF token, so no other site can log a user out)."""
+    if ActionForm().validate_on_submit():
+        logout_user()
+        _clear_session()
+        flash("You are logged out.", "info")
+    return redirect(url_for("catalog.home"))
 
 
 @bp.get("/account")
-def account() -> str:
-    abort(501)
+@login_required
+def account() -> tuple[str, int]:
+    """The user's profile, password and company."""
+    return _render_account(ProfileForm(obj=current_user), PasswordForm())
+
+
+@bp.post("/account/profile")
+@login_required
+def update_profile() -> tuple[str, int] | Response:
+    """Change the user's name."""
+    form = ProfileForm()
+    if not form.validate_on_submit():
+        return _render_account(form, PasswordForm(), status=400)
+    services.update_profile(current_user.id, form.first_name.data or "", form.last_name.data or "")
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.post("/account/password")
+@login_required
+def change_password() -> tuple[str, int] | Response:
+    """Change the password after confirming the current one."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user.id, form.current_password.data or "",
+                                     form.new_password.data or "")
+        except services.AccountError as error:
+            form.current_password.errors = [str(error)]
+        else:
+            flash("Your password is changed.", "success")
+            return redirect(url_for("accounts.account"))
+    return _render_account(ProfileForm(obj=current_user), form, status=400)
+
+
+def _clear_session() -> None:
+    session.clear()
+    # The CSRF token made earlier in this request belonged to the old session.
+    g.pop("csrf_token", None)
+
+
+def _render_account(
+    profile: ProfileForm, password: PasswordForm, status: int = 200
+) -> tuple[str, int]:
+    company = current_user.company
+    addresses = services.company_addresses(company.id) if company else []
+    page = render_template("accounts/account.html", profile_form=profile, password_form=password,
+                           company=company, addresses=addresses)
+    return page, status
+
+
+# The company administration routes live on this blueprint too.
+from shop.accounts import company_views  # noqa: E402, F401
