@@ -52,6 +52,12 @@ class Defaults:
     # Catalog.
     PRODUCTS_PER_PAGE = 24
     MAX_LINE_QUANTITY = 100_000  # a sane upper bound for one cart line
+    # Seconds a worker reuses the per-category product counts of the home page; other
+    # workers and hosts see catalog changes within this time (see catalog.queries).
+    CATALOG_CACHE_SECONDS = 60
+    # Generated product images: browsers and proxies reuse them this long, then revalidate
+    # with the ETag (image URLs carry the product's version, so edits show at once).
+    PRODUCT_IMAGE_MAX_AGE = 86_400
 
     # cXML.
     CXML_DTD_DIR: str | None = None  # default: instance/dtd

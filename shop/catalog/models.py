@@ -36,6 +36,10 @@ class Product(db.Model):
         # Category listings sorted by name or price read only this index (no table scan).
         Index("ix_products_listing_name", "category_id", "active", "name", "id"),
         Index("ix_products_listing_price", "category_id", "active", "list_price", "id"),
+        # "Newest first" listings, page 200 included, read this index only (see catalog.queries).
+        Index("ix_products_listing_newest", "category_id", "active", "created_at", "id"),
+        # The home page's featured products: a handful of rows, found without a table scan.
+        Index("ix_products_featured", "featured", "active"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,15 +1,153 @@
-"""Catalog pages: home, categories, products and search."""
+"""Catalog pages: home, categories, products, product pictures and search."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
 
+import logging
+import re
+
+from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
+
+from shop.catalog import images, queries
+from shop.catalog.forms import AddToCartForm
+from shop.catalog.models import Product
+from shop.catalog.search import search_products
+from shop.catalog.tree import CategoryNode, category_tree
+from shop.catalog.units import unit_name
+from shop.errors import NotFound
+from shop.extensions import db
+
+log = logging.getLogger(__name__)
 bp = Blueprint("catalog", __name__)
+
+PAGE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only ("²".isdigit() is True)
+
+
+def _company_id() -> int | None:
+    """The company whose prices the visitor sees (None: list prices)."""
+    return current_user.company_id if current_user.is_authenticated else None
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not PAGE_NUMBER.fullmatch(raw):
+        abort(404)
+    return int(raw)
 
 
 @bp.get("/")
 def home() -> str:
-    return render_template("catalog/home.html")
+    page = queries.home_page(_company_id())
+    return render_template("catalog/home.html", page=page)
+
+
+@bp.get("/categories/<slug>")
+def show_category(slug: str) -> str:
+    try:
+        page = queries.category_page(
+            slug, _page_number(), request.args.get("sort", queries.DEFAULT_SORT),
+            _company_id(), current_app.config["PRODUCTS_PER_PAGE"],
+        )
+    except NotFound:
+        abort(404)
+    return render_template("catalog/category.html", page=page, sorts=queries.SORT_LABELS,
+                           department=page.category.root)
+
+
+@bp.get("/products/<sku>")
+def show_product(sku: str) -> str:
+    try:
+        page = queries.product_page(sku, _company_id())
+    except NotFound:
+        abort(404)
+    form = AddToCartForm(sku=page.product.sku, formdata=None)
+    department = page.category.root if page.category else None
+    return render_template("catalog/product.html", page=page, form=form, department=department)
+
+
+@bp.get("/products/<sku>/image.svg")
+def product_image(sku: str) -> Response:
+    try:
+        data = queries.product_image_data(sku)
+    except NotFound:
+        abort(404)
+    etag = images.image_etag(data.sku, data.version)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        drawing = images.Drawing(data.sku, data.name, data.manufacturer, data.unit, data.theme)
+        response = Response(images.product_svg(drawing), mimetype="image/svg+xml")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["PRODUCT_IMAGE_MAX_AGE"]
+    # Opened on its own, the picture may do nothing at all (no scripts, no loads).
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @bp.get("/search")
 def search() -> str:
-    return render_template("catalog/home.html")
+    query = request.args.get("q", "")
+    if not query.replace("\x00", "").strip():
+        return render_template("catalog/search.html", results=None, query="",
+                               departments=category_tree().roots)
+    try:
+        results = search_products(query, _page_number(),
+                                  current_app.config["PRODUCTS_PER_PAGE"], _company_id())
+    except NotFound:
+        abort(404)
+    return render_template("catalog/search.html", results=results, query=results.query,
+                           departments=category_tree().roots)
+
+
+# ---------- helpers for every template ----------
+
+
+@bp.app_template_global()
+def product_image_url(product: Product) -> str:
+    """The product's uploaded picture, else its generated one (versioned for caching)."""
+    if product.image_url:
+        return product.image_url
+    return url_for("catalog.product_image", sku=product.sku,
+                   v=images.image_etag(product.sku, product.updated_at.isoformat())[:8])
+
+
+@bp.app_template_global()
+def category_nav() -> list[CategoryNode]:
+    """Top-level categories for the navigation bar; empty when the database is away."""
+    try:
+        return category_tree().roots
+    except SQLAlchemyError:  # an error page must still render when the database is down
+        log.warning("category navigation unavailable: database error")
+        db.session.rollback()
+        return []
+
+
+@bp.app_template_filter("paragraphs")
+def paragraphs(text: str) -> list[str]:
+    """Plain text split at blank lines (the template escapes each one)."""
+    return [part.strip() for part in re.split(r"\n\s*\n", text or "") if part.strip()]
+
+
+@bp.app_template_filter("unit_name")
+def _unit_name(code: str) -> str:
+    return unit_name(code)
+
+
+@bp.teardown_app_request
+def _forget_tree(exc: BaseException | None) -> None:
+    # The tree is memoised on g; tests keep one app context across requests.
+    g.pop("_category_tree", None)
+
+
+@bp.app_template_global()
+def pagination_window(page: int, pages: int, radius: int = 2) -> list[int | None]:
+    """Page numbers to link around ``page``, with None where numbers are left out."""
+    shown = {1, pages, *range(max(1, page - radius), min(pages, page + radius) + 1)}
+    window: list[int | None] = []
+    for number in sorted(shown):
+        if window and number - (window[-1] or 0) > 1:
+            window.append(None)
+        window.append(number)
+    return window
