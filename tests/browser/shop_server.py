@@ -25,9 +25,9 @@ from tests.browser.tls import Certificate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# How the demo data gets into the fresh database. Switch to the real demo catalog with:
-#   SEED_COMMAND = [sys.executable, str(PROJECT_ROOT / "seed_catalog.py")]
-SEED_COMMAND = [sys.executable, str(Path(__file__).with_name("seed_minimal.py"))]
+# How the demo data gets into the fresh database: the demo shop of the README (its schema,
+# about 300 products, the demo companies, contract prices and logins), as `make run` does.
+SEED_COMMAND = [sys.executable, str(PROJECT_ROOT / "seed_catalog.py")]
 
 STARTUP_TIMEOUT = 60.0
 
