@@ -1,9 +1,10 @@
 """``Journey``: a person's path through the shop, with every page checked on the way.
 
-A journey drives one browser context. After each navigation the test calls ``check()``
-(``goto()`` does it itself): the console must be free of errors and CSP violations, and the
-page must pass the accessibility basics. At the end, every page the person saw must have been
-checked; the fixture fails the test otherwise, naming the pages that were not.
+A journey drives one browser context. ``goto(path)`` opens a page and ``click(locator)``
+follows a link or submits a form; both wait for the new page and check it. After any other
+navigation the test calls ``check()``. A checked page has a console free of errors and CSP
+violations and passes the accessibility basics. At the end, every page the person saw must
+have been checked; the fixture fails the test otherwise, naming the pages that were not.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import BrowserContext, Frame, Page, Response
+from playwright.sync_api import BrowserContext, Frame, Locator, Page, Response
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.checks import PageWatcher, axe_available, check_accessibility
 
@@ -26,6 +28,7 @@ class Journey:
     accessibility: bool = True
     seen: list[str] = field(default_factory=list)
     checked: set[str] = field(default_factory=set)
+    transient: list[re.Pattern[str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         for page in self.context.pages:
@@ -49,19 +52,42 @@ class Journey:
         self.check(a11y=a11y)
         return response
 
+    def click(self, locator: Locator, where: Page | Frame | None = None, *,
+              a11y: bool = True) -> None:
+        """Click a link or button that loads another page (in ``where``), then check it."""
+        where = where or self.page
+        with where.expect_navigation(wait_until="load"):
+            locator.click()
+        self.check(where, a11y=a11y)
+
     def check(self, target: Page | Frame | None = None, *, a11y: bool = True) -> None:
         """Check the current page (or a frame, or another window) now."""
         target = target or self.page
-        page = target if isinstance(target, Page) else target.page
-        page.wait_for_load_state("load")
-        self.watcher.assert_clean(target.url)
-        if a11y and self.accessibility and axe_available():
-            check_accessibility(target)
+        for attempt in range(3):
+            target.wait_for_load_state("load")
+            self.watcher.assert_clean(target.url)
+            try:
+                if a11y and self.accessibility and axe_available():
+                    check_accessibility(target)
+                break
+            except PlaywrightError as error:
+                # The page was still navigating (a click without ``click()``): check the
+                # document that replaced it.
+                if "context was destroyed" not in str(error) or attempt == 2:
+                    raise
         self.checked.add(_key(target.url))
+
+    def passes_through(self, url_pattern: str) -> None:
+        """Pages at URLs matching ``url_pattern`` (a regex) leave by themselves, e.g. the
+        transfer page that submits its form on load: too brief to check, and not required
+        to be. Their console is still watched."""
+        self.transient.append(re.compile(url_pattern))
 
     def unchecked_pages(self) -> list[str]:
         """Pages the person saw that no ``check()`` looked at."""
-        return [url for url in dict.fromkeys(self.seen) if _key(url) not in self.checked]
+        return [url for url in dict.fromkeys(self.seen)
+                if _key(url) not in self.checked
+                and not any(pattern.search(url) for pattern in self.transient)]
 
     def _track(self, page: Page) -> None:
         def on_navigated(frame: Frame) -> None:

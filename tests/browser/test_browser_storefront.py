@@ -22,22 +22,19 @@ BUYER_PASSWORD = "buyer-demo-1"  # the demo login the README lists
 def search(journey: Journey, words: str) -> None:
     page = journey.page
     page.get_by_role("searchbox", name="Search products").fill(words)
-    page.get_by_role("button", name="Search", exact=True).click()
-    journey.check()
+    journey.click(page.get_by_role("button", name="Search", exact=True))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Results for “{words}”")
 
 
 def open_product(journey: Journey, name: str) -> None:
-    journey.page.get_by_role("link", name=name, exact=True).first.click()
-    journey.check()
+    journey.click(journey.page.get_by_role("link", name=name, exact=True).first)
     expect(journey.page.get_by_role("heading", level=1)).to_have_text(name)
 
 
 def add_to_cart(journey: Journey, quantity: str) -> None:
     page = journey.page
     page.get_by_label("Quantity").fill(quantity)
-    page.get_by_role("button", name="Add to cart").click()
-    journey.check()
+    journey.click(page.get_by_role("button", name="Add to cart"))
 
 
 def price_on_product_page(page: Page) -> str:
@@ -52,8 +49,7 @@ def test_visitor_browses_searches_logs_in_orders_with_a_po_number_and_sees_the_o
 
     # Browse: from the home page into a department.
     journey.goto("/")
-    page.get_by_role("link", name=re.compile(r"^Office Supplies")).first.click()
-    journey.check()
+    journey.click(page.get_by_role("link", name=re.compile(r"^Office Supplies")).first)
     expect(page.get_by_role("heading", level=1)).to_have_text("Office Supplies")
     open_product(journey, pens)
 
@@ -68,8 +64,7 @@ def test_visitor_browses_searches_logs_in_orders_with_a_po_number_and_sees_the_o
     expect(page.get_by_text("Please log in to add products to your cart.")).to_be_visible()
     page.get_by_label("Email").fill(BUYER_EMAIL)
     page.get_by_label("Password").fill(BUYER_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    journey.check()
+    journey.click(page.get_by_role("button", name="Log in"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
 
     # Logged in as Acme: the contract price replaces the list price.
@@ -85,48 +80,42 @@ def test_visitor_browses_searches_logs_in_orders_with_a_po_number_and_sees_the_o
     open_product(journey, pens)
     add_to_cart(journey, "2")
 
-    page.get_by_role("navigation", name="Account").get_by_role(
-        "link", name=re.compile(r"^Cart")).click()
-    journey.check()
+    journey.click(page.get_by_role("navigation", name="Account").get_by_role(
+
+        "link", name=re.compile(r"^Cart")))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
     lines = page.locator(".cart-table tbody tr")
     expect(lines).to_have_count(2)
 
     # Change a quantity in the cart.
     page.get_by_label(f"Quantity of {pens}").fill("4")
-    page.get_by_role("button", name=f"Update {pens}").click()
-    journey.check()
+    journey.click(page.get_by_role("button", name=f"Update {pens}"))
     expect(page.get_by_label(f"Quantity of {pens}")).to_have_value("4")
 
     # Check out with a PO number: "pay on invoice", no card.
-    page.get_by_role("link", name="Proceed to checkout").click()
-    journey.check()
+    journey.click(page.get_by_role("link", name="Proceed to checkout"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
     po_number = f"PO-BROWSER-{secrets.token_hex(3).upper()}"
     page.get_by_label("Purchase-order number").fill(po_number)
     page.get_by_label("Comments for us (optional)").fill("Deliver to goods-in, gate 2.")
-    page.get_by_role("button", name="Place order").click()
-    journey.check()
+    journey.click(page.get_by_role("button", name="Place order"))
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("is placed")
     number = re.search(r"order (\S+) is placed", heading.inner_text()).group(1)
     expect(page.get_by_text(po_number)).to_be_visible()
 
     # The order: its detail page, then the order history.
-    page.get_by_role("link", name="View the order").click()
-    journey.check()
+    journey.click(page.get_by_role("link", name="View the order"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
     expect(page.get_by_text(po_number).first).to_be_visible()
     expect(page.get_by_text(paper).first).to_be_visible()
     expect(page.get_by_text(pens).first).to_be_visible()
 
-    page.get_by_role("navigation", name="Account").get_by_role("link", name="Orders").click()
-    journey.check()
+    journey.click(page.get_by_role("navigation", name="Account").get_by_role("link", name="Orders"))
     row = page.get_by_role("row").filter(has_text=number)
     expect(row).to_contain_text(po_number)
 
     # The cart is empty after the order.
-    page.get_by_role("navigation", name="Account").get_by_role(
-        "link", name=re.compile(r"^Cart")).click()
-    journey.check()
+    journey.click(page.get_by_role("navigation", name="Account").get_by_role(
+        "link", name=re.compile(r"^Cart")))
     expect(page.get_by_role("heading", name="Your cart is empty")).to_be_visible()
