@@ -1,9 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
-from alembic import context
+from shop.catalog.search_index import include_object
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -95,6 +96,8 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            # The full-text search index is made by hand (see the initial migration).
+            include_object=include_object,
             **conf_args
         )
 

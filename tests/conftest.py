@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
@@ -79,12 +79,20 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "CXML_DTD_DIR": str(SHARED / "cxml" / "dtd"),
         }
     )
+    # The test keeps one app context open, so ``g`` would outlive a request: forget the
+    # logged-in user (and everything else in g) when the next request starts, as in production.
+    request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         _empty_all_tables()
         yield app
         db.session.remove()
         # Close pooled connections now: every test has its own app and engine.
         db.engine.dispose()
+
+
+def _fresh_request_globals(sender: Flask, **extra: Any) -> None:
+    for name in list(vars(g)):
+        delattr(g, name)
 
 
 @pytest.fixture

@@ -320,3 +320,19 @@ def test_views_use_the_punchout_cart_when_one_is_set(app, buyer, pen):
     client.post("/cart/add", data={"sku": "PEN-001", "quantity": "1", "csrf_token": token})
     assert services.cart_summary(cart_id, None).lines[0].quantity == Decimal(4)
     assert "cannot be changed" in client.get("/cart").text
+
+
+def test_header_counts_cart_lines_in_one_query(app, buyer_client, buyer, pen, make_product):
+    fill_cart(buyer, (pen, "1"), (make_product("PAP-A4", "Copy paper", "4.99"), "2"))
+    statements: list[str] = []
+
+    def record(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        page = buyer_client.get("/").text
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert 'aria-label="2 lines"' in page
+    assert sum("carts" in statement or "cart_lines" in statement for statement in statements) == 1

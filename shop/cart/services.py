@@ -52,17 +52,37 @@ def current_cart_id(create: bool = False) -> int | None:
     """The cart of this request: the PunchOut session's cart, else the user's own cart.
 
     PunchOut puts its session's cart in ``g.punchout_cart_id`` before the view runs; every
-    cart page, the header's line count and checkout go through this one function. Visitors
-    have no cart (None). With ``create``, a logged-in user without a cart gets one.
+    cart page, the header's line count and checkout go through this function (or, for the
+    count, ``current_cart_line_count``, which resolves the cart the same way). Visitors have
+    no cart (None). With ``create``, a logged-in user without a cart gets one.
     """
-    punchout_cart_id = g.get("punchout_cart_id")
+    punchout_cart_id = _punchout_cart_id()
     if punchout_cart_id is not None:
-        return int(punchout_cart_id)
+        return punchout_cart_id
     if not current_user.is_authenticated:
         return None
     if create:
         return get_or_create_user_cart(current_user.id)
     return user_cart_id(current_user.id)
+
+
+def current_cart_line_count() -> int:
+    """How many lines the request's cart has, in one query (none for visitors)."""
+    punchout_cart_id = _punchout_cart_id()
+    if punchout_cart_id is not None:
+        return cart_line_count(punchout_cart_id)
+    if not current_user.is_authenticated:
+        return 0
+    return db.session.scalar(
+        select(func.count(CartLine.id)).join(Cart, CartLine.cart_id == Cart.id)
+        .where(Cart.user_id == current_user.id)
+    ) or 0
+
+
+def _punchout_cart_id() -> int | None:
+    # The one place that knows where PunchOut leaves its cart for this request.
+    cart_id = g.get("punchout_cart_id")
+    return int(cart_id) if cart_id is not None else None
 
 
 def cart_is_read_only() -> bool:

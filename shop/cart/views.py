@@ -34,7 +34,7 @@ def inject_cart_line_count() -> dict[str, object]:
 def header_line_count() -> int:
     """Lines in the request's cart, for the header; 0 when the database does not answer."""
     try:
-        return services.cart_line_count(services.current_cart_id())
+        return services.current_cart_line_count()
     except SQLAlchemyError:
         # The header is also drawn on error pages; a database outage must not break them.
         db.session.rollback()
