@@ -24,12 +24,14 @@ from shop.cxml.documents import (
     Credential,
     Extrinsics,
     Header,
+    ItemOut,
     Party,
+    PunchOutOrderMessage,
     PunchOutSetupRequest,
     Response,
 )
 from shop.cxml.read import read_cxml
-from tests.browser.buyer_site import BuyerSite
+from tests.browser.buyer_site import BuyerSite, ReceivedCart
 from tests.browser.shop_server import ShopServer
 
 
@@ -75,10 +77,31 @@ def add_oci_connection(shop: ShopServer, buyer: BuyerSite, *, name: str | None =
     return username, password
 
 
+def order_message(cart: ReceivedCart) -> PunchOutOrderMessage:
+    """The PunchOutOrderMessage a cart post carried (``cxml-urlencoded`` or ``-base64``)."""
+    assert cart.cxml is not None, f"no cXML field in {list(cart.form)}"
+    message = read_cxml(cart.cxml.encode("utf-8")).payload
+    assert isinstance(message, PunchOutOrderMessage), type(message)
+    return message
+
+
+def requisition_lines(cart: ReceivedCart) -> tuple[ItemOut, ...]:
+    """The returned lines as the buyer sends them back for ``edit`` or ``inspect``."""
+    return tuple(
+        ItemOut(quantity=item.quantity, item_id=item.item_id, detail=item.detail,
+                line_number=number)
+        for number, item in enumerate(order_message(cart).items, start=1)
+    )
+
+
 def punchout_setup(shop: ShopServer, connection: Connection, return_url: str, *,
                    operation: str = "create", buyer_cookie: str | None = None,
-                   extrinsics: dict[str, str] | None = None, mode: str = "test") -> str:
-    """Send a PunchOutSetupRequest as the procurement system would; return the StartPage."""
+                   extrinsics: dict[str, str] | None = None, mode: str = "test",
+                   items: tuple[ItemOut, ...] = ()) -> str:
+    """Send a PunchOutSetupRequest as the procurement system would; return the StartPage.
+
+    ``items`` are the requisition's lines for ``edit`` and ``inspect`` (see
+    ``requisition_lines``)."""
     credential = Credential(connection.domain, connection.identity)
     header = Header(
         from_=Party((credential,)),
@@ -92,6 +115,7 @@ def punchout_setup(shop: ShopServer, connection: Connection, return_url: str, *,
         buyer_cookie=buyer_cookie or secrets.token_hex(8),
         browser_form_post_url=return_url,
         extrinsics=Extrinsics((extrinsics or {"UserEmail": "buyer@acme.test"}).items()),
+        items=items,
     )
     body = build_setup_request(request, header=header, host="buyer.test", deployment_mode=mode)
     status, answer = shop.post("/punchout/setup", body, "text/xml; charset=utf-8")
