@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import errors, formatting, security
+from shop import errors, formatting, logging_setup, security
 from shop.config import load_config
 from shop.extensions import csrf, db, login_manager, migrate
 
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     load_config(app, test_config)
+    logging_setup.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     errors.init_app(app)
@@ -63,10 +64,11 @@ def register_blueprints(app: Flask) -> None:
     from shop.catalog.views import bp as catalog_bp
     from shop.checkout.views import bp as checkout_bp
     from shop.orders.views import bp as orders_bp
+    from shop.punchout.admin_views import bp as punchout_admin_bp
     from shop.punchout.views import bp as punchout_bp
 
     for blueprint in (health.bp, catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp,
-                      admin_bp, punchout_bp):
+                      admin_bp, punchout_bp, punchout_admin_bp):
         app.register_blueprint(blueprint)
     if app.config["SANDBOX_ENABLED"]:
         from shop.sandbox.views import bp as sandbox_bp
@@ -78,7 +80,9 @@ def register_commands(app: Flask) -> None:
     from shop.accounts.commands import users_cli
     from shop.cxml.cli import make_cli as make_cxml_cli
     from shop.orders.commands import orders_cli
+    from shop.punchout.commands import buyers_cli
+    from shop.secrets_commands import secrets_cli
 
-    for group in (users_cli, orders_cli):
+    for group in (users_cli, orders_cli, secrets_cli, buyers_cli):
         app.cli.add_command(group)
     app.cli.add_command(make_cxml_cli(lambda: app.config["CXML_DTD_DIR"]))

@@ -24,6 +24,11 @@ ENVIRONMENT = {
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
     "REDIS_URL": "optional Redis for rate-limit counters shared by several hosts",
     "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
+    "SHOP_SECRET_PEPPER": "key for the hashes of inbound secrets; default instance file",
+    "RATE_LIMIT_WINDOW": "seconds over which authentication failures are counted (600)",
+    "RATE_LIMIT_IDENTITY_FAILURES": "failures per identity before it is locked (10)",
+    "RATE_LIMIT_ADDRESS_FAILURES": "failures per client address before it is locked (100)",
+    "SHOP_PEPPER": "key for hashing buyers' shared secrets; default derived from SECRET_KEY",
 }
 
 
@@ -68,6 +73,14 @@ class Defaults:
     # PunchOut.
     PUNCHOUT_START_TOKEN_TTL = 300  # seconds a StartPage URL stays valid
     PUNCHOUT_IDLE_TIMEOUT = 3600  # seconds of inactivity before a PunchOut session ends
+    # Key mixed into the keyed hash of buyers' shared secrets. None derives it from SECRET_KEY
+    # (itself kept in the instance folder); set it to rotate SECRET_KEY without re-keying buyers.
+    PUNCHOUT_PEPPER: str | None = None
+    # The message log keeps at most this many characters of a document (hostile bodies are big).
+    PUNCHOUT_LOG_MAX_CHARS = 1_000_000
+    # Fernet keys (comma-separated, newest first) that encrypt outbound secrets at rest. None
+    # uses instance/encryption_key, created on first use.
+    SHOP_ENCRYPTION_KEYS: str | None = None
 
     # Sandbox: on in the demo, off in production by setting SHOP_SANDBOX=0.
     SANDBOX_ENABLED = True
@@ -77,6 +90,15 @@ class Defaults:
     RATE_LIMIT_IDENTITY_FAILURES = 10
     RATE_LIMIT_ADDRESS_FAILURES = 100
     REDIS_URL: str | None = None
+
+    # Secrets at rest (shop/secrets_store.py). Inbound secrets are stored as HMAC-SHA256 keyed
+    # with this pepper; None: generated once into the file below. All hosts need the same one.
+    INBOUND_SECRET_PEPPER: str | None = None
+    INBOUND_SECRET_PEPPER_FILE: str | None = None  # default instance/inbound_secret_pepper
+    # Fernet keys for outbound secrets, comma-separated, newest first; None: the key file
+    # below, generated once (0600) and extended by `flask --app shop secrets rotate-key`.
+    SHOP_ENCRYPTION_KEYS: str | None = None
+    ENCRYPTION_KEY_FILE: str | None = None  # default instance/encryption_keys
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
@@ -118,6 +140,14 @@ def _from_environment(app: Flask) -> None:
         app.config["SANDBOX_ENABLED"] = env["SHOP_SANDBOX"].strip() not in {"0", "false", "no"}
     if env.get("SHOP_ENCRYPTION_KEYS"):
         app.config["SHOP_ENCRYPTION_KEYS"] = env["SHOP_ENCRYPTION_KEYS"]
+    if env.get("SHOP_SECRET_PEPPER"):
+        app.config["INBOUND_SECRET_PEPPER"] = env["SHOP_SECRET_PEPPER"]
+    for name in ("RATE_LIMIT_WINDOW", "RATE_LIMIT_IDENTITY_FAILURES",
+                 "RATE_LIMIT_ADDRESS_FAILURES"):
+        if env.get(name):
+            app.config[name] = int(env[name])
+    if env.get("SHOP_PEPPER"):
+        app.config["PUNCHOUT_PEPPER"] = env["SHOP_PEPPER"]
 
 
 def normalise_database_url(url: str) -> str:

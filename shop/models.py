@@ -6,8 +6,20 @@ from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Category, ContractPrice, Product
 from shop.orders.models import Order, OrderEvent, OrderLine, OrderSource, OrderStatus
+from shop.punchout.models import (
+    BuyerConnection,
+    ConnectionIdentity,
+    MessageLog,
+    PunchOutSession,
+    StartToken,
+    TransferredLine,
+)
+from shop.ratelimit.models import AuthFailureBucket, AuthLockout
 
 __all__ = [
-    "Address", "AddressKind", "Cart", "CartLine", "Category", "Company", "ContractPrice",
+    "Address", "AddressKind", "AuthFailureBucket", "AuthLockout",
+    "Cart", "CartLine", "Category", "Company", "ContractPrice",
     "Order", "OrderEvent", "OrderLine", "OrderSource", "OrderStatus", "Product", "Role", "User",
+    "BuyerConnection", "ConnectionIdentity", "MessageLog", "PunchOutSession", "StartToken",
+    "TransferredLine",
 ]

@@ -77,6 +77,9 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": "shop.test",
             "CXML_DTD_DIR": str(SHARED / "cxml" / "dtd"),
+            # Fixed keys, so tests never create key files in the real instance folder.
+            "INBOUND_SECRET_PEPPER": "test-pepper",
+            "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY,
         }
     )
     # The test keeps one app context open, so ``g`` would outlive a request: forget the
@@ -104,6 +107,9 @@ def client(app: Flask) -> FlaskClient:
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
 
+
+# A valid Fernet key used only by the tests (32 url-safe base64 bytes).
+TEST_FERNET_KEY = "dGVzdC1rZXktZm9yLXRoZS1zaG9wLXRlc3RzLTAwMDA="
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -33,6 +33,7 @@ from shop.cxml.documents import (
 )
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_SubElement = etree.SubElement
 DEFAULT_USER_AGENT = "shop-cxml/1.0"
 
 # Characters XML 1.0 cannot carry at all (most C0 controls, surrogates, U+FFFE/U+FFFF).
@@ -41,12 +42,14 @@ _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 
 def clean(value: str) -> str:
     """``value`` without the characters XML 1.0 cannot carry (lxml would refuse them)."""
+    if value.isascii() and value.isprintable():  # the common case, checked in C
+        return value
     return _NOT_XML.sub("", value)
 
 
 def sub(parent: Any, tag: str, content: str | None = None, /, **attributes: str | None) -> Any:
     """Append a child element with optional text and attributes (None values left out)."""
-    element = etree.SubElement(parent, tag)
+    element = _SubElement(parent, tag)
     for name, value in attributes.items():
         if value is not None:
             element.set(XML_LANG if name == "lang" else name, clean(value))
@@ -59,8 +62,8 @@ def number(value: Decimal | int) -> str:
     """A plain decimal with a dot and no exponent: 1E+2 → 100, 0.50 stays 0.50."""
     if isinstance(value, int):
         return str(value)
-    if not value.is_finite():
-        raise ValueError(f"not a finite number: {value}")
+    if not value.is_finite() or (value and abs(value.adjusted()) > 18):
+        raise ValueError(f"not a usable amount or quantity: {value}")
     return format(value, "f")
 
 

@@ -35,6 +35,8 @@ _SYSTEM_ID = re.compile(
     r"(?P<file>[a-z][a-z0-9_.-]*\.dtd)",
     re.IGNORECASE,
 )
+# A reference to anything but the five predefined entities or a character.
+_ENTITY_REFERENCE = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);|#)")
 _BOM = b"\xef\xbb\xbf"
 _LEADING_SPACE = b" \t\r\n"
 
@@ -101,10 +103,15 @@ def parse_xml(
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(exc, max_depth) from None
-    _check_doctype(root.getroottree().docinfo)
-    entity = next(root.iter(etree.Entity), None)
-    if entity is not None:
-        raise CXMLError(f"entity reference {entity.text} is not allowed")
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype:
+        _check_doctype(docinfo)
+        # Behind a DOCTYPE, libxml2 keeps undeclared entity references as entity nodes
+        # (without one they are syntax errors). Scan the tree only if the bytes have one.
+        if _ENTITY_REFERENCE.search(data):
+            entity = next(root.iter(etree.Entity), None)
+            if entity is not None:
+                raise CXMLError(f"entity reference {entity.text} is not allowed")
     _check_depth(root, max_depth)
     return root
 
@@ -130,8 +137,6 @@ def _syntax_error(exc: Any, max_depth: int) -> CXMLError:
 
 
 def _check_doctype(docinfo: Any) -> None:
-    if not docinfo.doctype:
-        return
     if docinfo.root_name != "cXML":
         raise CXMLError(f"DOCTYPE names {docinfo.root_name!r} instead of cXML", element="cXML")
     subset = docinfo.internalDTD

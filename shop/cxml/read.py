@@ -42,6 +42,7 @@ from shop.cxml.documents import (
 from shop.cxml.errors import CXMLError, quote
 from shop.cxml.parse import DEFAULT_MAX_BYTES, doctype_dtd, parse_xml
 from shop.cxml.read_fulfill import FULFILL_READERS
+from shop.cxml.read_items import item_id, item_in, item_out
 from shop.cxml.read_parts import (
     XML_LANG,
     all_text,
@@ -50,9 +51,6 @@ from shop.cxml.read_parts import (
     decimal_value,
     extrinsics,
     int_value,
-    item_id,
-    item_in,
-    item_out,
     money,
     parse_datetime,
     required,

@@ -26,6 +26,7 @@ from shop.cxml.fulfillment import (
     ShipNoticePortion,
     ShipNoticeRequest,
 )
+from shop.cxml.read_items import item_id
 from shop.cxml.read_parts import (
     all_text,
     contact,
@@ -33,7 +34,6 @@ from shop.cxml.read_parts import (
     decimal_value,
     extrinsics,
     int_value,
-    item_id,
     lang_of,
     money,
     money_value,

@@ -16,18 +16,10 @@ from typing import Any
 
 from shop.cxml.documents import (
     NO_EXTRINSICS,
-    Accounting,
-    AccountingSegment,
     Address,
     Charge,
-    Classification,
     Contact,
-    Distribution,
     Extrinsics,
-    ItemDetail,
-    ItemID,
-    ItemIn,
-    ItemOut,
     Money,
 )
 from shop.cxml.errors import CXMLError, quote
@@ -44,6 +36,13 @@ _ISO = re.compile(
 _RUBY_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
 
+# Immutable values repeat within and across documents (prices, currencies, classifications):
+# sharing them saves time and memory. Bounded, and safe across threads (plain dict lookups).
+_CACHE_SIZE = 4096
+_MAX_MAGNITUDE = 18
+_money_cache: dict[tuple[str, str | None], Money] = {}
+
+
 def text(element: Any) -> str:
     """The stripped text of an element, including text inside CDATA; '' when empty."""
     value = element.text
@@ -52,7 +51,10 @@ def text(element: Any) -> str:
 
 def all_text(element: Any) -> str:
     """All text inside an element and its children, whitespace collapsed."""
-    return " ".join("".join(element.itertext()).split())
+    if len(element):
+        return " ".join("".join(element.itertext()).split())
+    value = element.text  # the common case, without the cost of itertext()
+    return " ".join(value.split()) if value else ""
 
 
 def lang_of(element: Any, default: str = "en") -> str:
@@ -75,10 +77,22 @@ def decimal_value(value: str, what: str, element: str) -> Decimal:
         number = None
     if number is None or not number.is_finite():
         raise CXMLError(f"{what} {quote(value)} is not a number", element=element)
+    # 1E999999999 is a valid Decimal, but turning it into an int or plain digits would eat
+    # the server's memory: no real amount or quantity needs more than 18 digits either way.
+    if number and abs(number.adjusted()) > _MAX_MAGNITUDE:
+        raise CXMLError(f"{what} {quote(value)} is out of range", element=element)
     return number
 
 
 def int_value(value: str, what: str, element: str) -> int:
+    """A whole number; "10" (fast path) or "10.0" (some senders)."""
+    try:
+        whole = int(value)
+    except ValueError:
+        pass
+    else:
+        if abs(whole) < 10**_MAX_MAGNITUDE:
+            return whole
     number = decimal_value(value, what, element)
     if number != number.to_integral_value():
         raise CXMLError(f"{what} {quote(value)} is not a whole number", element=element)
@@ -139,19 +153,35 @@ def date_or_datetime(value: str, what: str, element: str) -> date | datetime:
     return parse_datetime(value, what, element)
 
 
-def money(element: Any, where: str) -> Money:
-    """The ``<Money currency="…">`` child of ``element`` (UnitPrice, Total, Shipping…)."""
+def money(element: Any, where: str, part: str = "") -> Money:
+    """The ``<Money currency="…">`` child of ``element`` (UnitPrice, Total, Shipping…).
+
+    ``where`` and ``part`` name it in errors (joined only then: this runs for every line).
+    """
     for child in element:
         if child.tag == "Money":
-            return money_value(child, where)
-    raise CXMLError(f"{where}: Money is missing", element=where)
+            return money_value(child, where, part)
+    raise CXMLError(f"{_join(where, part)}: Money is missing", element="Money")
 
 
-def money_value(element: Any, where: str) -> Money:
-    currency = (element.get("currency") or "").strip()
-    if not currency:
-        raise CXMLError(f"{where}: Money has no currency", element="Money")
-    return Money(decimal_value(element.text or "", f"{where} amount", "Money"), currency.upper())
+def _join(where: str, part: str) -> str:
+    return f"{where} {part}" if part else where
+
+
+def money_value(element: Any, where: str, part: str = "") -> Money:
+    currency = element.get("currency")
+    amount = element.text or ""
+    cached = _money_cache.get((amount, currency))
+    if cached is not None:
+        return cached
+    code = (currency or "").strip().upper()
+    if not code:
+        raise CXMLError(f"{_join(where, part)}: Money has no currency", element="Money")
+    value = Money(decimal_value(amount, f"{_join(where, part)} amount", "Money"), code)
+    if len(_money_cache) >= _CACHE_SIZE:
+        _money_cache.clear()
+    _money_cache[amount, currency] = value
+    return value
 
 
 def charge(element: Any, where: str) -> Charge:
@@ -245,159 +275,3 @@ def ship_to_address(element: Any) -> Address | None:
         if child.tag == "Address":
             return address(child)
     return None
-
-
-def item_id(element: Any, where: str) -> ItemID:
-    supplier_part_id, aux_id, buyer_part_id = None, None, None
-    for child in element:
-        tag = child.tag
-        if tag == "SupplierPartID":
-            supplier_part_id = text(child)
-        elif tag == "SupplierPartAuxiliaryID":
-            aux_id = all_text(child) or None
-        elif tag == "BuyerPartID":
-            buyer_part_id = text(child) or None
-    if not supplier_part_id:
-        raise CXMLError(f"{where}: ItemID has no SupplierPartID", element="SupplierPartID")
-    return ItemID(supplier_part_id, aux_id, buyer_part_id)
-
-
-def item_detail(element: Any, where: str) -> ItemDetail:
-    fields: dict[str, Any] = {}
-    classifications, extrinsic_elements = [], []
-    for child in element:
-        tag = child.tag
-        if tag == "UnitPrice":
-            fields["unit_price"] = money(child, f"{where} UnitPrice")
-        elif tag == "Description":
-            if "description" not in fields:  # the first language is the main one
-                _description(child, fields)
-        elif tag == "UnitOfMeasure":
-            fields["unit_of_measure"] = text(child)
-        elif tag == "Classification":
-            classifications.append(Classification(child.get("domain", "").strip(), text(child)))
-        elif tag == "ManufacturerPartID":
-            fields["manufacturer_part_id"] = text(child) or None
-        elif tag == "ManufacturerName":
-            fields["manufacturer_name"] = all_text(child) or None
-        elif tag == "URL":
-            fields["url"] = text(child) or None
-        elif tag == "LeadTime":
-            fields["lead_time"] = int_value(text(child), f"{where} LeadTime", "LeadTime")
-        elif tag == "PriceBasisQuantity":
-            fields["price_basis_quantity"] = decimal_value(
-                child.get("quantity", ""), f"{where} PriceBasisQuantity", "PriceBasisQuantity"
-            )
-        elif tag == "Extrinsic":
-            extrinsic_elements.append(child)
-    if "unit_price" not in fields:
-        raise CXMLError(f"{where}: ItemDetail has no UnitPrice", element="UnitPrice")
-    fields.setdefault("description", "")
-    fields.setdefault("unit_of_measure", "")
-    return ItemDetail(
-        classifications=tuple(classifications), extrinsics=extrinsics(extrinsic_elements), **fields
-    )
-
-
-def _description(element: Any, fields: dict[str, Any]) -> None:
-    # Mixed content: the text around a <ShortName> child is the description itself.
-    parts = [element.text or ""]
-    for child in element:
-        if child.tag == "ShortName":
-            fields["short_name"] = all_text(child) or None
-        parts.append(child.tail or "")
-    fields["description"] = " ".join("".join(parts).split())
-    fields["lang"] = lang_of(element)
-
-
-def distribution(element: Any, where: str) -> Distribution:
-    accounting, amount = Accounting(""), None
-    for child in element:
-        if child.tag == "Accounting":
-            accounting = _accounting(child)
-        elif child.tag == "Charge":
-            amount = money(child, f"{where} Distribution Charge")
-    return Distribution(accounting, amount)
-
-
-def _accounting(element: Any) -> Accounting:
-    segments = []
-    for child in element:
-        if child.tag == "AccountingSegment":  # cXML 1.2: children Name and Description
-            name = description = ""
-            for part in child:
-                if part.tag == "Name":
-                    name = all_text(part)
-                elif part.tag == "Description":
-                    description = all_text(part)
-            segments.append(AccountingSegment(child.get("id", "").strip(), name, description))
-        elif child.tag == "Segment":  # cXML 1.1, still sent by Coupa: all attributes
-            segments.append(
-                AccountingSegment(
-                    child.get("id", "").strip(), child.get("type", ""), child.get("description", "")
-                )
-            )
-    return Accounting(element.get("name", ""), tuple(segments))
-
-
-def item_out(element: Any, position: int) -> ItemOut:
-    """One ``<ItemOut>``; ``position`` (1-based) names it in errors when lineNumber is absent."""
-    line = element.get("lineNumber")
-    where = f"ItemOut {line or f'#{position}'}"
-    fields: dict[str, Any] = {
-        "quantity": decimal_value(required(element, "quantity", where), f"{where} quantity",
-                                  "ItemOut"),
-        "line_number": int_value(line, f"{where} lineNumber", "ItemOut") if line else None,
-    }
-    delivery = element.get("requestedDeliveryDate")
-    if delivery and delivery.strip():
-        fields["requested_delivery_date"] = date_or_datetime(
-            delivery, f"{where} requestedDeliveryDate", "ItemOut"
-        )
-    distributions, comments = [], []
-    for child in element:
-        tag = child.tag
-        if tag == "ItemID":
-            fields["item_id"] = item_id(child, where)
-        elif tag == "ItemDetail":
-            fields["detail"] = item_detail(child, where)
-        elif tag == "ShipTo":
-            fields["ship_to"] = ship_to_address(child)
-        elif tag == "Shipping":
-            fields["shipping"] = charge(child, f"{where} Shipping")
-        elif tag == "Tax":
-            fields["tax"] = charge(child, f"{where} Tax")
-        elif tag == "Distribution":
-            distributions.append(distribution(child, where))
-        elif tag == "Comments":
-            comments.append(all_text(child))
-    if "item_id" not in fields:
-        raise CXMLError(f"{where}: ItemID is missing", element="ItemID")
-    return ItemOut(
-        distributions=tuple(distributions),
-        comments="\n".join(c for c in comments if c) or None,
-        **fields,
-    )
-
-
-def item_in(element: Any, position: int) -> ItemIn:
-    line = element.get("lineNumber")
-    where = f"ItemIn {line or f'#{position}'}"
-    quantity = decimal_value(required(element, "quantity", where), f"{where} quantity", "ItemIn")
-    fields: dict[str, Any] = {}
-    for child in element:
-        tag = child.tag
-        if tag == "ItemID":
-            fields["item_id"] = item_id(child, where)
-        elif tag == "ItemDetail":
-            fields["detail"] = item_detail(child, where)
-        elif tag == "Shipping":
-            fields["shipping"] = charge(child, f"{where} Shipping")
-        elif tag == "Tax":
-            fields["tax"] = charge(child, f"{where} Tax")
-    if "item_id" not in fields:
-        raise CXMLError(f"{where}: ItemID is missing", element="ItemID")
-    if "detail" not in fields:
-        raise CXMLError(f"{where}: ItemDetail is missing", element="ItemDetail")
-    line_number = int_value(line, f"{where} lineNumber", "ItemIn") if line else None
-    return ItemIn(quantity=quantity, line_number=line_number, **fields)
