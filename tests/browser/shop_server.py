@@ -24,6 +24,8 @@ from pathlib import Path
 from tests.browser.tls import Certificate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# ../shared beside the project, or where .ci/run says (as in tests/conftest.py).
+SHARED = Path(os.environ.get("SHOP_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
 
 # How the demo data gets into the fresh database: the demo shop of the README (its schema,
 # about 300 products, the demo companies, contract prices and logins), as `make run` does.
@@ -83,7 +85,7 @@ class ShopServer:
             PYTHONPATH=str(PROJECT_ROOT),
             PYTHONUNBUFFERED="1",
         )
-        dtds = PROJECT_ROOT.parent / "shared" / "cxml" / "dtd"
+        dtds = SHARED / "cxml" / "dtd"
         if dtds.is_dir():
             env["CXML_DTD_DIR"] = str(dtds)
         env.update(self.extra_env)

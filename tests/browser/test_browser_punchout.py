@@ -24,14 +24,14 @@ from tests.browser.punchout import (
     punchout_setup,
     requisition_lines,
 )
-from tests.browser.shop_server import PROJECT_ROOT, ShopServer
+from tests.browser.shop_server import SHARED, ShopServer
 
 # The order messages are validated against the official DTDs of ../shared.
 pytestmark = pytest.mark.shared
 
 PAPER = "Copy paper A4, 80 g/m², ream of 500 sheets, white"
 PAPER_SKU = "OFF-10015"
-DTDS = PROJECT_ROOT.parent / "shared" / "cxml" / "dtd"
+DTDS = SHARED / "cxml" / "dtd"
 
 
 def shop_for_paper(journey: Journey, where: Page | Frame, quantity: str) -> None:
