@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,6 +123,22 @@ class ShopServer:
     def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run ``flask --app shop ARGS`` against this shop's database; fail with its output."""
         return self._run([sys.executable, "-m", "flask", "--app", "shop", *args])
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[None]:
+        """An app context on this shop's database, for what a journey cannot click: making
+        time pass (an idle session), reading what the shop stored."""
+        from shop import create_app
+        from shop.extensions import db
+
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": self.database_url,
+                          "SECRET_KEY": self.env()["SECRET_KEY"]})
+        with app.app_context():
+            try:
+                yield
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
     def post(self, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
         """POST to the shop over verified https, as a procurement system's server does."""

@@ -9,6 +9,7 @@ refuses those too, and the shop must offer to continue in a new window.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 import pytest
@@ -211,3 +212,30 @@ def test_cancel_and_return_sends_an_empty_cart(journey: Journey, shop_server: Sh
     message = order_message(buyer_site.wait_for_cart())
     assert message.buyer_cookie == cookie
     assert message.items == ()
+
+
+def test_an_idle_session_ends_with_a_clear_page_and_nothing_is_sent(
+        journey: Journey, shop_server: ShopServer, buyer_site: BuyerSite) -> None:
+    start_url = start(journey, shop_server, buyer_site)[2]
+    page = journey.page
+    journey.goto(start_url)
+    shop_for_paper(journey, page, "1")
+
+    # An afternoon passes without a click.
+    with shop_server.database():
+        from shop.database import utcnow
+        from shop.extensions import db
+        from shop.punchout.models import PunchOutSession
+
+        session = db.session.scalars(db.select(PunchOutSession).order_by(
+            PunchOutSession.id.desc())).first()
+        session.last_seen_at = utcnow() - dt.timedelta(hours=5)
+        db.session.commit()
+
+    journey.watcher.allow(r"status of 410 \(GONE\)")  # the answer asserted just below
+    with page.expect_response(f"{shop_server.url}/punchout/transfer") as answer:
+        journey.click(page.get_by_role("button", name="Transfer cart").first)
+    assert answer.value.status == 410
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your PunchOut session has ended")
+    expect(page.get_by_text("expired after a period of inactivity")).to_be_visible()
+    assert buyer_site.received == []
