@@ -39,6 +39,7 @@ from tests.browser.buyer_site import BuyerSite
 from tests.browser.checks import PageWatcher, axe_available
 from tests.browser.journey import Journey, artifact_folder, save_artifacts
 from tests.browser.shop_server import PROJECT_ROOT, ShopServer, free_port
+from tests.browser.sites import BUYER_HOST, HOSTS, PROBE_HOST, SHOP_HOST
 from tests.browser.tls import Certificate, make_certificate
 
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -46,11 +47,6 @@ CHROMIUM = Path(os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium"))
 SKIP_REASON = "browser tests skipped: Chromium not installed (apt-get install chromium)"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
-SHOP_HOST = "shop.test"
-BUYER_HOST = "buyer.test"
-# A third site, for probing the browser's own cookie rules (see test_browser_cookies.py).
-PROBE_HOST = "probe.test"
-HOSTS = (SHOP_HOST, BUYER_HOST, PROBE_HOST, "127.0.0.1")
 
 CHROMIUM_ARGS = [
     # This machine: no sandbox (root), no GPU, no network beyond 127.0.0.1.

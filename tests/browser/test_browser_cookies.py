@@ -8,7 +8,7 @@ browser really blocks ordinary third-party cookies (default) and also partitione
 
 from __future__ import annotations
 
-from tests.browser.conftest import PROBE_HOST
+from tests.browser.sites import PROBE_HOST
 
 
 def _probe_in_frame(journey, buyer_site) -> tuple[str, str]:
