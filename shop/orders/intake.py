@@ -34,12 +34,13 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from shop import cxml
 from shop.cxml.read import read_envelope, read_header, read_root
-from shop.cxml.read_parts import item_out
+from shop.cxml.read_items import item_out
 from shop.database import utcnow
 from shop.extensions import db
 from shop.orders import buyers, inbound, po_apply
 from shop.orders.inbound import Answer, InboundDocument, InboundStatus, NewDocument
 from shop.orders.po_checks import IntakeRefused
+from shop.ratelimit import AuthKind, get_limiter
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,21 @@ def _unavailable(error: Exception, host: str) -> Answer:
                         "please send it again later", host)
 
 
+def _from_identity(header: cxml.Header) -> str | None:
+    first = header.from_.first
+    return f"{first.domain}:{first.identity}" if first is not None else None
+
+
 def _authenticated(root: Any, peek: _Peek, body: bytes, remote_addr: str,
                    urls: ShopUrls) -> Reply:
+    limiter, identity = get_limiter(), _from_identity(peek.header)
+    # A locked identity (or address) is refused without even checking its secret.
+    if not limiter.check(AuthKind.CXML, identity, remote_addr).allowed:
+        log.info("OrderRequest refused from %s: too many failed attempts", remote_addr)
+        return _reply(_answer(401, UNAUTHORIZED, urls.host))
     connection = buyers.authenticate_header(peek.header)
     if connection is None:
+        limiter.record_failure(AuthKind.CXML, identity, remote_addr)
         log.info("OrderRequest refused from %s: credentials not accepted", remote_addr)
         return _reply(_answer(401, UNAUTHORIZED, urls.host))
     if not connection.active:
