@@ -299,11 +299,13 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
         log.info("document %r: %s %s", context.payload_id[:80], answer.code, answer.text[:120])
         return answer
     except SQLAlchemyError as error:
-        inbound.release_after_failure(document_id, f"{type(error).__name__}: {error}"[:2000])
+        inbound.release_after_failure(document_id, token,
+                                      f"{type(error).__name__}: {error}"[:2000])
         log.error("processing document %s failed: %s", document_id, type(error).__name__)
         return _unavailable(error, host)
     except Exception as error:  # a bug: keep the document, answer 500, let a person look
-        inbound.release_after_failure(document_id, f"{type(error).__name__}: {error}"[:2000])
+        inbound.release_after_failure(document_id, token,
+                                      f"{type(error).__name__}: {error}"[:2000])
         log.exception("processing document %s failed", document_id)
         return _unavailable(error, host)
 
@@ -341,7 +343,7 @@ def process_stored(document_id: int, token: str, host: str) -> Answer:
         root = cxml.parse_xml(body, max_bytes=max(len(body) + 1,
                                                   current_app.config["MAX_XML_BYTES"]))
     except cxml.CXMLError as error:
-        inbound.release_after_failure(document_id, f"stored body unreadable: {error}")
+        inbound.release_after_failure(document_id, token, f"stored body unreadable: {error}")
         return _answer(500, "Internal Server Error: the stored document cannot be read", host)
     return process(root, context, token, host, keep_answer=answered)
 
