@@ -235,6 +235,18 @@ def test_wrong_secret_and_unknown_identity_get_the_same_401(client: Any, buyer: 
     assert count(InboundDocument) == 0 and count(Order) == 0
 
 
+def test_repeated_failures_lock_the_identity_even_with_the_right_secret(
+        app: Any, client: Any, buyer: Any) -> None:
+    app.config["RATE_LIMIT_IDENTITY_FAILURES"] = 3
+    app.extensions.pop("shop.ratelimit", None)  # rebuilt with the lower limit
+    for _ in range(3):
+        assert status_of(post_po(client, order_request(secret="guess")).data)[0] == 401
+    locked = post_po(client, order_request())
+    assert status_of(locked.data) == status_of(post_po(client, order_request(
+        secret="guess")).data)  # the same answer: nothing to learn
+    assert count(Order) == 0 and count(InboundDocument) == 0
+
+
 def test_a_non_ascii_secret_is_just_wrong(client: Any, buyer: Any) -> None:
     assert status_of(post_po(client, order_request(secret="sécrét-☃")).data)[0] == 401
 

@@ -180,3 +180,21 @@ def test_a_large_order_refused_later_is_recorded_for_staff(app: Any, client: Any
     assert document.status == InboundStatus.REJECTED and document.answer_code == 201
     assert "quantity" in document.error
     assert count(Order) == 0
+
+
+def test_a_large_order_whose_processing_fails_is_finished_by_the_worker(
+        app: Any, client: Any, runner: Any, buyer: Any) -> None:
+    app.config["INTAKE_SYNC_MAX_LINES"] = 1
+    lines = [Line("PEN-001", "1", "1.20", number=n) for n in (1, 2)]
+    with refused_inserts("orders"):
+        response = post_po(client, order_request(lines, payload_id="big-fail@b"))
+        assert status_of(response.data)[0] == 201  # stored: the buyer is done
+        response.close()
+    document = db.session.scalar(select(InboundDocument))
+    assert document.status == InboundStatus.FAILED and "injected" in document.error
+    assert document.answer_code == 201 and count(Order) == 0
+    result = runner.invoke(args=["outbox", "run", "--once"])
+    assert "processed 1 stored" in result.output, result.output
+    assert count(Order) == 1
+    db.session.refresh(document)
+    assert document.status == InboundStatus.PROCESSED and document.answer_code == 201

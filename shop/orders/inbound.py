@@ -312,8 +312,8 @@ def record_outcome(document_id: int, status: InboundStatus, answer: Answer | Non
     )
 
 
-def release_after_failure(document_id: int, error: str) -> None:
-    """After a failed processing: roll back, then free the claim so a retry processes again.
+def release_after_failure(document_id: int, token: str, error: str) -> None:
+    """After a failed processing: roll back, then free our claim so a retry processes again.
 
     Best effort: when the database itself is what failed, this fails too, and the claim
     simply expires after the lease.
@@ -322,7 +322,7 @@ def release_after_failure(document_id: int, error: str) -> None:
     try:
         db.session.execute(
             update(InboundDocument)
-            .where(InboundDocument.id == document_id, InboundDocument.answer_code.is_(None))
+            .where(InboundDocument.id == document_id, InboundDocument.claim_token == token)
             .values(status=InboundStatus.FAILED, claim_token=None, claimed_at=None,
                     error=error[:4000])
             .execution_options(synchronize_session=False)

@@ -40,6 +40,7 @@ from shop.extensions import db
 from shop.orders import buyers, inbound, po_apply
 from shop.orders.inbound import Answer, InboundDocument, InboundStatus, NewDocument
 from shop.orders.po_checks import IntakeRefused
+from shop.ratelimit import AuthKind, get_limiter
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,21 @@ def _unavailable(error: Exception, host: str) -> Answer:
                         "please send it again later", host)
 
 
+def _from_identity(header: cxml.Header) -> str | None:
+    first = header.from_.first
+    return f"{first.domain}:{first.identity}" if first is not None else None
+
+
 def _authenticated(root: Any, peek: _Peek, body: bytes, remote_addr: str,
                    urls: ShopUrls) -> Reply:
+    limiter, identity = get_limiter(), _from_identity(peek.header)
+    # A locked identity (or address) is refused without even checking its secret.
+    if not limiter.check(AuthKind.CXML, identity, remote_addr).allowed:
+        log.info("OrderRequest refused from %s: too many failed attempts", remote_addr)
+        return _reply(_answer(401, UNAUTHORIZED, urls.host))
     connection = buyers.authenticate_header(peek.header)
     if connection is None:
+        limiter.record_failure(AuthKind.CXML, identity, remote_addr)
         log.info("OrderRequest refused from %s: credentials not accepted", remote_addr)
         return _reply(_answer(401, UNAUTHORIZED, urls.host))
     if not connection.active:
@@ -287,11 +299,13 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
         log.info("document %r: %s %s", context.payload_id[:80], answer.code, answer.text[:120])
         return answer
     except SQLAlchemyError as error:
-        inbound.release_after_failure(document_id, f"{type(error).__name__}: {error}"[:2000])
+        inbound.release_after_failure(document_id, token,
+                                      f"{type(error).__name__}: {error}"[:2000])
         log.error("processing document %s failed: %s", document_id, type(error).__name__)
         return _unavailable(error, host)
     except Exception as error:  # a bug: keep the document, answer 500, let a person look
-        inbound.release_after_failure(document_id, f"{type(error).__name__}: {error}"[:2000])
+        inbound.release_after_failure(document_id, token,
+                                      f"{type(error).__name__}: {error}"[:2000])
         log.exception("processing document %s failed", document_id)
         return _unavailable(error, host)
 
@@ -329,7 +343,7 @@ def process_stored(document_id: int, token: str, host: str) -> Answer:
         root = cxml.parse_xml(body, max_bytes=max(len(body) + 1,
                                                   current_app.config["MAX_XML_BYTES"]))
     except cxml.CXMLError as error:
-        inbound.release_after_failure(document_id, f"stored body unreadable: {error}")
+        inbound.release_after_failure(document_id, token, f"stored body unreadable: {error}")
         return _answer(500, "Internal Server Error: the stored document cannot be read", host)
     return process(root, context, token, host, keep_answer=answered)
 
