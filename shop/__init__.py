@@ -52,6 +52,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    # A session cookie used from another address or browser is dropped (the user logs in
+    # again): a stolen cookie is worth less, and PunchOut sessions live in one browser.
+    login_manager.session_protection = "strong"
     csrf.init_app(app)
 
 
