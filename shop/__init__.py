@@ -81,8 +81,9 @@ def register_commands(app: Flask) -> None:
     from shop.cxml.cli import make_cli as make_cxml_cli
     from shop.orders.commands import orders_cli
     from shop.punchout.commands import buyers_cli
+    from shop.sandbox.commands import sandbox_cli
     from shop.secrets_commands import secrets_cli
 
-    for group in (users_cli, orders_cli, secrets_cli, buyers_cli):
+    for group in (users_cli, orders_cli, secrets_cli, buyers_cli, sandbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(make_cxml_cli(lambda: app.config["CXML_DTD_DIR"]))
