@@ -15,11 +15,12 @@ from shop.punchout.models import (
     TransferredLine,
 )
 from shop.ratelimit.models import AuthFailureBucket, AuthLockout
+from shop.sandbox.models import SandboxDocument, SandboxRequisition
 
 __all__ = [
     "Address", "AddressKind", "AuthFailureBucket", "AuthLockout",
     "Cart", "CartLine", "Category", "Company", "ContractPrice",
     "Order", "OrderEvent", "OrderLine", "OrderSource", "OrderStatus", "Product", "Role", "User",
     "BuyerConnection", "ConnectionIdentity", "MessageLog", "PunchOutSession", "StartToken",
-    "TransferredLine",
+    "TransferredLine", "SandboxDocument", "SandboxRequisition",
 ]
