@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from shop import cxml
-from shop.cxml.read_parts import item_out
+from shop.cxml.read_items import item_out
 from shop.extensions import db
 from shop.orders.inbound import InboundDocument
 from shop.orders.models import Order, OrderSource

@@ -34,7 +34,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from shop import cxml
 from shop.cxml.read import read_envelope, read_header, read_root
-from shop.cxml.read_parts import item_out
+from shop.cxml.read_items import item_out
 from shop.database import utcnow
 from shop.extensions import db
 from shop.orders import buyers, inbound, po_apply
