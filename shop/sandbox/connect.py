@@ -70,22 +70,25 @@ def origin_of(base_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _settings(profile: Profile, base_url: str, existing: BuyerConnection | None
-              ) -> punchout.ConnectionSettings:
+def _settings(profile: Profile, base_url: str, name: str, *,
+              oci: bool) -> punchout.ConnectionSettings:
+    """The connection for the PunchOut (cXML or OCI), or for the purchase orders (cXML)."""
     origin = origin_of(base_url)
     prefixes = [origin + RECEIVE_PATH]
     ancestors = [origin]
+    existing = _existing(name)
     if existing is not None:
         # Keep what was there: the same shop is often opened as 127.0.0.1 and as localhost.
         prefixes = list(dict.fromkeys([*existing.return_url_prefixes, *prefixes]))
         ancestors = list(dict.fromkeys([*existing.frame_ancestors, *ancestors]))
-    identities = list(dict.fromkeys([*profile.from_credentials, profile.sender]))
+    cxml_part = not oci
     return punchout.ConnectionSettings(
-        name=profile.connection_name,
+        name=name,
         company_name=profile.company,
-        protocol=Protocol.OCI if profile.is_oci else Protocol.CXML,
-        identities=identities,
-        shop_identities=[profile.supplier_credential],
+        protocol=Protocol.OCI if oci else Protocol.CXML,
+        identities=list(dict.fromkeys([*profile.from_credentials, profile.sender]))
+        if cxml_part else [],
+        shop_identities=[profile.supplier_credential] if cxml_part else [],
         return_url_prefixes=prefixes,
         user_mapping=UserMapping(profile.user_mapping),
         return_field=ReturnField(profile.return_field),
@@ -93,44 +96,63 @@ def _settings(profile: Profile, base_url: str, existing: BuyerConnection | None
         frame_ancestors=ancestors,
         cxml_version=profile.cxml_version,
         mode=ConnectionMode.TEST,
-        document_url=origin + INBOX_PATH + profile.key,
-        outbound_identity=profile.supplier_credential,
-        oci_settings=oci_settings(profile) if profile.is_oci else {},
+        document_url=origin + INBOX_PATH + profile.key if cxml_part else "",
+        outbound_identity=profile.supplier_credential if cxml_part else None,
+        oci_settings=oci_settings(profile) if oci else {},
     )
+
+
+def order_connection_name(profile: Profile) -> str:
+    """OCI has no purchase order: SAP sends it as cXML through a network, on a connection
+    of its own (the shop authenticates OrderRequests against cXML connections only)."""
+    return f"{profile.connection_name} (orders)"
 
 
 def oci_settings(profile: Profile) -> dict[str, object]:
     """The OCI part of the connection: login and hook parameter names as the profile spells them."""
     names = profile.oci_names
     return {
-        "version": profile.oci_version,
-        "hook_parameter": names.hook_url,
-        "username_parameter": names.username,
-        "password_parameter": names.password,
         "username": profile.oci_username,
+        "username_field": names.username,
+        "password_field": names.password,
+        "hook_field": names.hook_url,
+        "oci_version": profile.oci_version,
     }
 
 
-def connect_profile(profile: Profile, base_url: str) -> Credentials:
-    """Create the profile's buyer connection in this shop, or align an existing one with it."""
-    credentials = profile_credentials(profile)
+def _ensure(settings: punchout.ConnectionSettings, secret: str, outbound_secret: str
+            ) -> tuple[BuyerConnection, bool]:
+    """Create the connection, or bring the existing one of that name in line."""
     existing = db.session.scalar(
-        select(BuyerConnection).where(BuyerConnection.name == profile.connection_name)
-    )
-    settings = _settings(profile, base_url, existing)
+        select(BuyerConnection).where(BuyerConnection.name == settings.name))
     if existing is None:
         connection = punchout.create_connection(
-            settings, shared_secret=credentials.shared_secret,
-            outbound_secret=credentials.outbound_secret, create_company=True,
-        )
-        created = True
+            settings, shared_secret=secret, outbound_secret=outbound_secret,
+            create_company=True)
+        return connection, True
+    connection = punchout.update_connection(
+        existing.id, settings, outbound_secret=outbound_secret, create_company=True)
+    punchout.set_shared_secret(connection.id, secret)
+    return connection, False
+
+
+def _existing(name: str) -> BuyerConnection | None:
+    return db.session.scalar(select(BuyerConnection).where(BuyerConnection.name == name))
+
+
+def connect_profile(profile: Profile, base_url: str) -> Credentials:
+    """Create the profile's buyer connection(s) in this shop, or align them with it."""
+    credentials = profile_credentials(profile)
+    name = profile.connection_name
+    if profile.is_oci:
+        settings = _settings(profile, base_url, name, oci=True)
+        connection, created = _ensure(settings, credentials.oci_password, "")
+        orders = _settings(profile, base_url, order_connection_name(profile), oci=False)
+        _ensure(orders, credentials.shared_secret, credentials.outbound_secret)
     else:
-        connection = punchout.update_connection(
-            existing.id, settings, outbound_secret=credentials.outbound_secret,
-            create_company=True,
-        )
-        punchout.set_shared_secret(connection.id, credentials.shared_secret)
-        created = False
+        settings = _settings(profile, base_url, name, oci=False)
+        connection, created = _ensure(settings, credentials.shared_secret,
+                                      credentials.outbound_secret)
     log.info("sandbox profile %s connected as buyer connection %s", profile.key, connection.id)
     return Credentials(
         connection_name=connection.name, shared_secret=credentials.shared_secret,
