@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SelectField, StringField
+from wtforms import PasswordField, RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import URL, Length, Optional, ValidationError
 
 from shop.punchout.connections import parse_credential
@@ -25,17 +25,21 @@ def _credential(form: FlaskForm, field: StringField) -> None:
 
 class PunchOutForm(FlaskForm):
     profile = SelectField("Buyer profile",
-                          choices=[(p.key, f"{p.label}: {p.system}") for p in PROFILES.values()])
-    operation = SelectField("Operation", choices=[(o, o) for o in OPERATIONS], default="create")
+                          choices=[SelectChoice(p.key, f"{p.label}: {p.system}")
+                                   for p in PROFILES.values()])
+    operation = SelectField("Operation", choices=[SelectChoice(o, o) for o in OPERATIONS],
+                            default="create")
     presentation = SelectField("Show the supplier",
-                               choices=[(p, _PRESENTATION_LABELS[p]) for p in PRESENTATIONS],
+                               choices=[SelectChoice(p, _PRESENTATION_LABELS[p])
+                                        for p in PRESENTATIONS],
                                default="iframe")
-    parent_id = SelectField("Requisition to edit or inspect", coerce=int, default=0,
-                            choices=[(0, "— (create only)")])
+    parent_id = SelectField("Requisition to edit or inspect", default="0",
+                            choices=[SelectChoice("0", "— (create only)")])
     selected_item = StringField("Level 2: open this product (SKU)",
                                 validators=[Optional(), Length(max=64)])
     target = RadioField("Supplier", default="shop",
-                        choices=[("shop", "This shop"), ("custom", "Another supplier's shop")])
+                        choices=[SelectChoice("shop", "This shop"),
+                                 SelectChoice("custom", "Another supplier's shop")])
     punchout_url = StringField("PunchOut URL (setup URL, or the OCI entry URL)",
                                validators=[Optional(), URL(require_tld=False), Length(max=1000)])
     order_url = StringField("OrderRequest URL",
@@ -50,12 +54,17 @@ class PunchOutForm(FlaskForm):
         profile = PROFILES.get(self.profile.data or "")
         if profile and field.data not in profile.operations:
             raise ValidationError(f"{profile.label} uses {', '.join(profile.operations)}.")
-        if field.data != "create" and not self.parent_id.data:
+        if field.data != "create" and self.parent_id.data in (None, "", "0"):
             raise ValidationError("Choose the requisition to edit or inspect.")
 
     def validate_punchout_url(self, field: StringField) -> None:
         if self.target.data == "custom" and not field.data:
             raise ValidationError("The supplier's PunchOut URL is required.")
+
+    def parent(self) -> int | None:
+        """The requisition an edit or inspect continues, if any."""
+        value = self.parent_id.data or "0"
+        return int(value) if value.isdigit() and value != "0" else None
 
     def custom_supplier(self) -> CustomSupplier | None:
         """The other supplier's URLs and credentials, or None for this shop."""

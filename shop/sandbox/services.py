@@ -82,6 +82,7 @@ def start_punchout(request: PunchOutRequest) -> SandboxRequisition:
         punchout_url=custom.punchout_url if custom else _shop_punchout_url(profile, base),
         order_url=(custom.order_url if custom else "") or base + "/orders/cxml",
         selected_item=request.selected_item.strip(), created_by_id=request.user_id,
+        identities=[], sent_lines=[], start_fields=[],
     )
     if custom is not None:
         requisition.identities = [list(custom.from_), list(custom.to), list(custom.sender)]

@@ -22,6 +22,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import SelectChoice
 
 from shop import cxml
 from shop.errors import NotFound
@@ -81,8 +82,8 @@ def _base_url() -> str:
 def index() -> str:
     form = PunchOutForm()
     requisitions = services.list_requisitions()
-    form.parent_id.choices = [(0, "— (create only)")] + [
-        (r.id, f"{r.number} ({r.profile}, {r.created_at:%Y-%m-%d %H:%M})")
+    form.parent_id.choices = [SelectChoice("0", "— (create only)")] + [
+        SelectChoice(str(r.id), f"{r.number} ({r.profile}, {r.created_at:%Y-%m-%d %H:%M})")
         for r in requisitions if r.return_format.startswith("cxml")
     ]
     connections = {key: find_connection(profile) for key, profile in PROFILES.items()}
@@ -109,7 +110,8 @@ def connect(profile_key: str) -> Response:
 @bp.post("/punchout")
 def start_punchout() -> Response | tuple[str, int]:
     form = PunchOutForm()
-    form.parent_id.choices = [(0, "")] + [(r.id, "") for r in services.list_requisitions()]
+    form.parent_id.choices = [SelectChoice("0")] + [
+        SelectChoice(str(r.id)) for r in services.list_requisitions()]
     if not form.validate():
         for field_errors in form.errors.values():
             for message in field_errors:
@@ -118,7 +120,7 @@ def start_punchout() -> Response | tuple[str, int]:
     request_ = services.PunchOutRequest(
         profile_key=form.profile.data, operation=form.operation.data,
         presentation=form.presentation.data, base_url=_base_url(),
-        user_id=g.sandbox_user.id, parent_id=form.parent_id.data or None,
+        user_id=g.sandbox_user.id, parent_id=form.parent(),
         selected_item=form.selected_item.data or "", custom=form.custom_supplier(),
     )
     try:
