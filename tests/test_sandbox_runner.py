@@ -46,6 +46,22 @@ def test_each_cxml_profile_passes_against_the_shop(live_shop, key):
     assert "Status 200" in report.step_named("order").detail
 
 
+@pytest.mark.parametrize("key", [key for key, profile in PROFILES.items() if profile.is_oci])
+def test_each_oci_profile_passes_against_the_shop(live_shop, key):
+    report = _run(live_shop, key, lines=2)
+    if "punchout_oci.open_catalog" not in live_shop.app.view_functions:
+        # Built without the OCI entry: the runner says so at the entry step.
+        entry = report.step_named("entry")
+        assert not entry.passed and "HTTP 404" in entry.detail
+        return
+    _assert_passed(report)
+    assert [step.name for step in report.steps] == [
+        "connection", "entry", "add products", "transfer", "return form", "lint", "order"]
+    order = db.session.scalar(select(Order).where(Order.source == OrderSource.PURCHASE_ORDER))
+    assert order is not None and len(order.lines) == 2
+    assert "created" in report.step_named("order").detail
+
+
 def test_profile_settings_reach_the_shop(live_shop):
     report = _run(live_shop, "coupa", lines=1)
     _assert_passed(report)
