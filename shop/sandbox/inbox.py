@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
@@ -89,7 +90,8 @@ def _describe(document: cxml.CXMLDocument) -> tuple[str, str]:
     if isinstance(payload, cxml.InvoiceDetailRequest):
         order = payload.orders[0].order.order_id if payload.orders else None
         due = payload.summary.due or payload.summary.net or payload.summary.subtotal
-        return order or "", f"invoice {payload.invoice_id}: {due.amount} {due.currency}"
+        amount = due.amount.quantize(Decimal("0.01"))
+        return order or "", f"invoice {payload.invoice_id}: {amount} {due.currency}"
     return "", document.kind
 
 
