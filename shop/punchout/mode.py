@@ -34,6 +34,9 @@ SESSION_KEY = "punchout_session_id"
 # Requests that never run in procurement mode: assets, and the PunchOut entry points,
 # which replace whatever session the browser had.
 _EXEMPT = {"static", "punchout.setup", "punchout.start", "health.healthz"}
+# The built-in buyer simulator plays the procurement system on the shop's own origin: its
+# pages (where carts come back to) are the buyer's, never part of a PunchOut session.
+_EXEMPT_BLUEPRINTS = {"sandbox"}
 # Pages that make no sense while shopping for a procurement system.
 _REPLACED_BLUEPRINTS = {"checkout", "orders", "accounts"}
 _ALLOWED_ENDPOINTS = {"accounts.logout"}
@@ -102,7 +105,7 @@ def load_procurement_mode() -> Response | tuple[str, int] | None:
                  "open_form_action", "procurement_cookie"):
         g.pop(name, None)
     # Unknown URLs (endpoint None) still load the session: their 404 page shows in the frame.
-    if request.endpoint in _EXEMPT:
+    if request.endpoint in _EXEMPT or request.blueprint in _EXEMPT_BLUEPRINTS:
         return None
     session_id = session.get(SESSION_KEY)
     g.procurement_cookie = session_id is not None
