@@ -87,8 +87,8 @@ def app_page(client, url: str) -> str:
 
 def test_a_page_with_a_waiting_message_is_neither_served_nor_kept(app, pen):
     visitor, other = app.test_client(), app.test_client()
-    visitor.post("/cart/add", data={"sku": "PEN-001", "quantity": "1",
-                                    "csrf_token": csrf_token(app_page(visitor, "/products/PEN-001"))})
+    token = csrf_token(app_page(visitor, "/products/PEN-001"))
+    visitor.post("/cart/add", data={"sku": "PEN-001", "quantity": "1", "csrf_token": token})
     message = "Please log in to add products to your cart."
     assert message in app_page(visitor, "/products/PEN-001")
     assert message not in app_page(other, "/products/PEN-001")
