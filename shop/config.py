@@ -61,6 +61,12 @@ class Defaults:
     # Seconds a worker reuses the per-category product counts of the home page; other
     # workers and hosts see catalog changes within this time (see catalog.queries).
     CATALOG_CACHE_SECONDS = 60
+    # Rendered catalog pages kept per worker for visitors who are not logged in (bytes of
+    # HTML, least recently used out first; 0 turns the cache off), and how often a worker
+    # asks the database whether the catalog changed: other workers and hosts show a change
+    # within that many seconds (see catalog.page_cache).
+    PAGE_CACHE_BYTES = 8 * 1024 * 1024
+    PAGE_CACHE_CHECK_SECONDS = 2.0
     # Generated product images: browsers and proxies reuse them this long, then revalidate
     # with the ETag (image URLs carry the product's version, so edits show at once).
     PRODUCT_IMAGE_MAX_AGE = 86_400

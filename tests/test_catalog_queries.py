@@ -11,6 +11,13 @@ from shop.extensions import db
 from tests.catalog_support import add_contract_price, add_products, count_queries, login_as
 
 
+@pytest.fixture(autouse=True)
+def _render_every_time(app):
+    # These tests count what rendering a page costs; served from the page cache
+    # (test_catalog_page_cache.py) a page would cost no query at all.
+    app.config["PAGE_CACHE_BYTES"] = 0
+
+
 @pytest.fixture
 def catalog(make_category):
     office = make_category("office", "Office")

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.catalog import demo_data
 from shop.catalog.models import Category, ContractPrice, Product
+from shop.catalog.page_cache import bump_version
 from shop.catalog.search_index import (
     create_search_index,
     deferred_search_index,
@@ -71,6 +72,8 @@ def seed_demo_shop(products: int = 0, progress: Progress | None = None) -> SeedR
     )
     wanted = len(demo_rows) + extra
     report.added["products"] = _insert_products(rows, categories, len(existing), wanted, progress)
+    if report.added["products"]:
+        bump_version(db.session.connection())  # Core inserts: no ORM flush raised it
     _seed_companies(report)
     _seed_contract_prices(report, demo_rows)
     _seed_users(report)

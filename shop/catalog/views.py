@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from shop.catalog import images, queries
 from shop.catalog.forms import AddToCartForm
 from shop.catalog.models import Product
+from shop.catalog.page_cache import cached_page
 from shop.catalog.search import search_products
 from shop.catalog.tree import CategoryNode, category_tree
 from shop.catalog.units import unit_name
@@ -37,34 +38,47 @@ def _page_number() -> int:
     return int(raw)
 
 
+# The catalog pages below are kept rendered for anonymous visitors (catalog.page_cache).
+
+
 @bp.get("/")
 def home() -> str:
-    page = queries.home_page(_company_id())
-    return render_template("catalog/home.html", page=page)
+    def render() -> str:
+        page = queries.home_page(_company_id())
+        return render_template("catalog/home.html", page=page)
+
+    return cached_page(render)
 
 
 @bp.get("/categories/<slug>")
 def show_category(slug: str) -> str:
-    try:
-        page = queries.category_page(
-            slug, _page_number(), request.args.get("sort", queries.DEFAULT_SORT),
-            _company_id(), current_app.config["PRODUCTS_PER_PAGE"],
-        )
-    except NotFound:
-        abort(404)
-    return render_template("catalog/category.html", page=page, sorts=queries.SORT_LABELS,
-                           department=page.category.root)
+    def render() -> str:
+        try:
+            page = queries.category_page(
+                slug, _page_number(), request.args.get("sort", queries.DEFAULT_SORT),
+                _company_id(), current_app.config["PRODUCTS_PER_PAGE"],
+            )
+        except NotFound:
+            abort(404)
+        return render_template("catalog/category.html", page=page, sorts=queries.SORT_LABELS,
+                               department=page.category.root)
+
+    return cached_page(render)
 
 
 @bp.get("/products/<sku>")
 def show_product(sku: str) -> str:
-    try:
-        page = queries.product_page(sku, _company_id())
-    except NotFound:
-        abort(404)
-    form = AddToCartForm(sku=page.product.sku, formdata=None)
-    department = page.category.root if page.category else None
-    return render_template("catalog/product.html", page=page, form=form, department=department)
+    def render() -> str:
+        try:
+            page = queries.product_page(sku, _company_id())
+        except NotFound:
+            abort(404)
+        form = AddToCartForm(sku=page.product.sku, formdata=None)
+        department = page.category.root if page.category else None
+        return render_template("catalog/product.html", page=page, form=form,
+                               department=department)
+
+    return cached_page(render)
 
 
 @bp.get("/products/<sku>/image.svg")
@@ -93,13 +107,17 @@ def search() -> str:
     if not query.replace("\x00", "").strip():
         return render_template("catalog/search.html", results=None, query="",
                                departments=category_tree().roots)
-    try:
-        results = search_products(query, _page_number(),
-                                  current_app.config["PRODUCTS_PER_PAGE"], _company_id())
-    except NotFound:
-        abort(404)
-    return render_template("catalog/search.html", results=results, query=results.query,
-                           departments=category_tree().roots)
+
+    def render() -> str:
+        try:
+            results = search_products(query, _page_number(),
+                                      current_app.config["PRODUCTS_PER_PAGE"], _company_id())
+        except NotFound:
+            abort(404)
+        return render_template("catalog/search.html", results=results, query=results.query,
+                               departments=category_tree().roots)
+
+    return cached_page(render)
 
 
 # ---------- helpers for every template ----------
