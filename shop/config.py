@@ -78,6 +78,9 @@ class Defaults:
     PUNCHOUT_PEPPER: str | None = None
     # The message log keeps at most this many characters of a document (hostile bodies are big).
     PUNCHOUT_LOG_MAX_CHARS = 1_000_000
+    # OCI BACKGROUND_SEARCH answers with every hit on one page (SAP reads it by machine and
+    # cannot page); this caps the page so that a one-letter search cannot return the catalog.
+    OCI_BACKGROUND_SEARCH_LIMIT = 200
     # Fernet keys (comma-separated, newest first) that encrypt outbound secrets at rest. None
     # uses instance/encryption_key, created on first use.
     SHOP_ENCRYPTION_KEYS: str | None = None

@@ -33,7 +33,8 @@ SESSION_KEY = "punchout_session_id"
 
 # Requests that never run in procurement mode: assets, and the PunchOut entry points,
 # which replace whatever session the browser had.
-_EXEMPT = {"static", "punchout.setup", "punchout.start", "health.healthz"}
+_EXEMPT = {"static", "punchout.setup", "punchout.start", "punchout_oci.open_catalog",
+           "health.healthz"}
 # Pages that make no sense while shopping for a procurement system.
 _REPLACED_BLUEPRINTS = {"checkout", "orders", "accounts"}
 _ALLOWED_ENDPOINTS = {"accounts.logout"}
