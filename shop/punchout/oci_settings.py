@@ -90,8 +90,8 @@ class OCISettings:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
-        data["matgroup_source"] = self.matgroup_source.value
-        data["hook_query"] = self.hook_query.value
+        data["matgroup_source"] = MatgroupSource(self.matgroup_source).value
+        data["hook_query"] = HookQuery(self.hook_query).value
         return data
 
     @property
