@@ -63,13 +63,16 @@ def register_blueprints(app: Flask) -> None:
     from shop.cart.views import bp as cart_bp
     from shop.catalog.views import bp as catalog_bp
     from shop.checkout.views import bp as checkout_bp
+    from shop.orders.intake_views import bp as intake_bp
+    from shop.orders.po_admin_views import bp as po_admin_bp
     from shop.orders.views import bp as orders_bp
     from shop.punchout.admin_views import bp as punchout_admin_bp
     from shop.punchout.oci_views import bp as punchout_oci_bp
     from shop.punchout.views import bp as punchout_bp
 
     for blueprint in (health.bp, catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp,
-                      admin_bp, punchout_bp, punchout_admin_bp, punchout_oci_bp):
+                      admin_bp, punchout_bp, punchout_admin_bp, intake_bp,
+                      po_admin_bp, punchout_oci_bp):
         app.register_blueprint(blueprint)
     if app.config["SANDBOX_ENABLED"]:
         from shop.sandbox.views import bp as sandbox_bp
@@ -81,9 +84,10 @@ def register_commands(app: Flask) -> None:
     from shop.accounts.commands import users_cli
     from shop.cxml.cli import make_cli as make_cxml_cli
     from shop.orders.commands import orders_cli
+    from shop.orders.po_commands import outbox_cli
     from shop.punchout.commands import buyers_cli
     from shop.secrets_commands import secrets_cli
 
-    for group in (users_cli, orders_cli, secrets_cli, buyers_cli):
+    for group in (users_cli, orders_cli, secrets_cli, buyers_cli, outbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(make_cxml_cli(lambda: app.config["CXML_DTD_DIR"]))

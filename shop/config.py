@@ -24,6 +24,8 @@ ENVIRONMENT = {
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
     "REDIS_URL": "optional Redis for rate-limit counters shared by several hosts",
     "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
+    "SHOP_OUTBOX_ALLOW_PRIVATE": "1 lets order documents go to http:// and private addresses "
+    "(sandbox, development); default 0",
     "SHOP_SECRET_PEPPER": "key for the hashes of inbound secrets; default instance file",
     "RATE_LIMIT_WINDOW": "seconds over which authentication failures are counted (600)",
     "RATE_LIMIT_IDENTITY_FAILURES": "failures per identity before it is locked (10)",
@@ -69,6 +71,25 @@ class Defaults:
     CXML_VERSION = "1.2.063"
     MAX_XML_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024  # XML limit plus form overhead
+
+    # Purchase-order intake (shop/orders/intake.py).
+    INTAKE_SYNC_MAX_LINES = 200  # larger POs are answered 201 at once and processed after
+    INTAKE_WAIT_SECONDS = 15  # a duplicate delivery waits this long for the first's answer
+    INTAKE_CLAIM_LEASE = 60  # seconds before another worker may take over a stuck document
+    INTAKE_MAX_ATTEMPTS = 5  # the background worker leaves a document to staff after this
+
+    # Outbox: documents to buyers (shop/orders/outbox.py, delivery.py).
+    OUTBOX_BACKOFF_BASE = 30  # seconds before the first retry; doubles on each attempt
+    OUTBOX_BACKOFF_CAP = 3600  # longest wait between two attempts
+    OUTBOX_GIVE_UP_AFTER = 48 * 3600  # a document still failing after this fails for good
+    OUTBOX_LOCK_SECONDS = 120  # a sender that died mid-delivery loses its claim after this
+    OUTBOX_CONNECT_TIMEOUT = 5
+    OUTBOX_READ_TIMEOUT = 30
+    OUTBOX_MAX_RESPONSE_BYTES = 1024 * 1024  # more of a buyer's answer is never read
+    OUTBOX_POLL_SECONDS = 5  # how often `flask outbox run` looks for due work
+    # http:// and private, loopback or link-local addresses for buyer URLs: only for the
+    # sandbox, development and tests (SSRF protection otherwise).
+    OUTBOX_ALLOW_PRIVATE_TARGETS = False
 
     # PunchOut.
     PUNCHOUT_START_TOKEN_TTL = 300  # seconds a StartPage URL stays valid
@@ -141,6 +162,9 @@ def _from_environment(app: Flask) -> None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_XML_BYTES"] + 64 * 1024
     if env.get("SHOP_SANDBOX"):
         app.config["SANDBOX_ENABLED"] = env["SHOP_SANDBOX"].strip() not in {"0", "false", "no"}
+    if env.get("SHOP_OUTBOX_ALLOW_PRIVATE"):
+        allow = env["SHOP_OUTBOX_ALLOW_PRIVATE"].strip() not in {"0", "false", "no"}
+        app.config["OUTBOX_ALLOW_PRIVATE_TARGETS"] = allow
     if env.get("SHOP_ENCRYPTION_KEYS"):
         app.config["SHOP_ENCRYPTION_KEYS"] = env["SHOP_ENCRYPTION_KEYS"]
     if env.get("SHOP_SECRET_PEPPER"):

@@ -99,7 +99,7 @@ def test_orders_list_json(runner, make_company):
     assert row == {
         "number": first.number, "company": "Acme Industries", "po_number": "PO-1",
         "status": "placed", "source": "checkout", "subtotal": "2.02", "total": "2.02",
-        "currency": "EUR", "lines": 2, "placed_at": row["placed_at"],
+        "currency": "EUR", "lines": 2, "placed_at": row["placed_at"], "connection": "",
     }
     assert row["placed_at"].endswith("+00:00")
     assert rows[1]["source"] == "purchase-order"

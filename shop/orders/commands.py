@@ -7,7 +7,7 @@ import json
 import click
 from flask.cli import AppGroup
 
-from shop.orders import services
+from shop.orders import po_queries, services
 
 orders_cli = AppGroup("orders", help="List and process orders.")
 
@@ -16,7 +16,11 @@ orders_cli = AppGroup("orders", help="List and process orders.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON array, one object per order.")
 def list_orders(as_json: bool) -> None:
     """List every order, oldest first."""
-    rows = [services.order_as_dict(order) for order in services.all_orders()]
+    orders = services.all_orders()
+    # Purchase orders name the buyer connection they came through ("" for checkout orders).
+    connections = po_queries.connection_names([order.id for order in orders])
+    rows = [services.order_as_dict(order) | {"connection": connections.get(order.id, "")}
+            for order in orders]
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -1,0 +1,347 @@
+"""Purchase-order intake: an OrderRequest (or ProfileRequest) in, a cXML Response out.
+
+The order of things is what makes it lose nothing and do nothing twice:
+
+1. parse through the toolkit's hardened door and read only the envelope and Header;
+2. authenticate (nothing is stored for a stranger: a forged document must not be able to
+   claim a real buyer's payloadID);
+3. store the raw document (secrets masked) with insert-or-fetch on (connection, payloadID)
+   and COMMIT: from here on the document is safe, and only one delivery owns it;
+4. process it in a second transaction that begins by re-checking the claim (on SQLite that
+   write takes the lock first): the order, its version, its flags and the answer commit
+   together, or nothing does;
+5. answer; a duplicate delivery replays the stored answer byte for byte.
+
+Documents with many lines are answered 201 Accepted right after step 3 and processed after
+the answer has gone out (or by the background worker), so a buyer never waits on them.
+A database failure before the answer is stored gives 500/503: the buyer retries, and the
+retry finds the document and processes it again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from lxml import etree
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from shop import cxml
+from shop.cxml.read import read_envelope, read_header, read_root
+from shop.cxml.read_items import item_out
+from shop.database import utcnow
+from shop.extensions import db
+from shop.orders import buyers, inbound, po_apply
+from shop.orders.inbound import Answer, InboundDocument, InboundStatus, NewDocument
+from shop.orders.po_checks import IntakeRefused
+
+log = logging.getLogger(__name__)
+
+UNAUTHORIZED = "Unauthorized: credentials not accepted"  # the same for identity and secret
+ACCEPTED_KINDS = ("OrderRequest", "ProfileRequest")
+STALE_AFTER = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True, slots=True)
+class ShopUrls:
+    """What the view resolves: the host for payloadIDs and the ProfileResponse URLs."""
+
+    host: str
+    transactions: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The answer, its HTTP status, and a document to process once the answer is sent."""
+
+    answer: Answer
+    http_status: int
+    # Work to do once the answer has been sent (a large document's processing).
+    later: Callable[[], object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Peek:
+    envelope: cxml.Envelope
+    header: cxml.Header
+    kind: str
+    content: Any
+
+
+def _answer(code: int, text: str, host: str) -> Answer:
+    body = cxml.build_status_response(code, text, host=host,
+                                      version=current_app.config["CXML_VERSION"])
+    return Answer(code, text, body)
+
+
+def http_status(code: int) -> int:
+    """HTTP 200 for every cXML answer, except 413 and 5xx, which say so at the HTTP level
+    too (a buyer's stack that only looks at HTTP then still retries)."""
+    return code if code == 413 or code >= 500 else 200
+
+
+def _reply(answer: Answer, later: Callable[[], object] | None = None) -> Reply:
+    return Reply(answer, http_status(answer.code), later)
+
+
+def _peek(root: Any) -> _Peek:
+    """Envelope and Header only: enough to authenticate without reading every line."""
+    if root.tag != "cXML":
+        read_root(root)  # raises the toolkit's precise error
+    header_element = request = None
+    for child in root:
+        if child.tag == "Header" and header_element is None:
+            header_element = child
+        elif child.tag in ("Request", "Message", "Response") and request is None:
+            request = child
+    if request is None:
+        raise cxml.CXMLError("cXML: no Request, Message or Response", element="cXML")
+    envelope = read_envelope(root, request)
+    if request.tag != "Request":
+        raise cxml.CXMLError(f"cXML: a {request.tag} cannot be sent here; send a Request",
+                             element=request.tag)
+    if header_element is None:
+        raise cxml.CXMLError("cXML: a Request needs a Header", element="Header")
+    content = next(iter(request), None)
+    if content is None:
+        raise cxml.CXMLError("Request is empty", element="Request")
+    return _Peek(envelope, read_header(header_element), str(content.tag), content)
+
+
+def receive(body: bytes, remote_addr: str, urls: ShopUrls) -> Reply:
+    """Answer one POST to /orders/cxml (never raises: every failure is a cXML Status)."""
+    try:
+        root = cxml.parse_xml(body, max_bytes=current_app.config["MAX_XML_BYTES"])
+        peek = _peek(root)
+    except cxml.CXMLError as error:
+        log.info("unreadable document from %s: %s", remote_addr, error.internal or error)
+        code = error.status if error.status in (400, 413) else 400
+        prefix = "Request Entity Too Large" if code == 413 else "Bad Request"
+        return _reply(_answer(code, f"{prefix}: {error.message}", urls.host))
+    if peek.kind not in ACCEPTED_KINDS:
+        return _reply(_answer(450, f"Not Implemented: {peek.kind} is not accepted here; send "
+                                   "an OrderRequest or a ProfileRequest", urls.host))
+    try:
+        return _authenticated(root, peek, body, remote_addr, urls)
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        log.error("database unavailable during intake: %s", type(error).__name__)
+        return _reply(_unavailable(error, urls.host))
+
+
+def _unavailable(error: Exception, host: str) -> Answer:
+    if isinstance(error, OperationalError):
+        return _answer(503, "Service Unavailable: the shop could not store the document; "
+                            "please send it again later", host)
+    return _answer(500, "Internal Server Error: the shop could not store the document; "
+                        "please send it again later", host)
+
+
+def _authenticated(root: Any, peek: _Peek, body: bytes, remote_addr: str,
+                   urls: ShopUrls) -> Reply:
+    connection = buyers.authenticate_header(peek.header)
+    if connection is None:
+        log.info("OrderRequest refused from %s: credentials not accepted", remote_addr)
+        return _reply(_answer(401, UNAUTHORIZED, urls.host))
+    if not connection.active:
+        return _reply(_answer(403, "Forbidden: this buyer connection is not active", urls.host))
+    if peek.envelope.deployment_mode == "test" and not buyers.is_test_connection(connection):
+        return _reply(_answer(403, "Forbidden: this connection is in production mode and "
+                                   "does not accept test documents", urls.host))
+    if peek.envelope.timestamp < utcnow() - STALE_AFTER:
+        log.warning("document %r from connection %s is dated %s", peek.envelope.payload_id[:80],
+                    connection.id, peek.envelope.timestamp.date())
+    if peek.kind == "ProfileRequest":
+        profile = cxml.build_profile_response(urls.transactions, host=urls.host,
+                                              version=current_app.config["CXML_VERSION"])
+        return _reply(Answer(200, "OK", profile))
+    policy, tolerance = po_apply.policy_for(connection.id)
+    context = po_apply.IntakeContext(
+        connection_id=connection.id, connection_name=connection.name,
+        company_id=connection.company_id, inbound_id=0, payload_id=peek.envelope.payload_id,
+        policy=policy, tolerance=tolerance,
+    )
+    return _store_and_process(root, peek, body, remote_addr, urls, context)
+
+
+def _store_and_process(root: Any, peek: _Peek, body: bytes, remote_addr: str, urls: ShopUrls,
+                       context: po_apply.IntakeContext) -> Reply:
+    payload_id = peek.envelope.payload_id
+    if len(payload_id) > 255:
+        return _reply(_answer(400, "Bad Request: cXML payloadID is longer than 255 "
+                                   "characters", urls.host))
+    head = peek.content.find("OrderRequestHeader")
+    lines = sum(1 for _ in peek.content.iterchildren("ItemOut"))
+    sender = peek.header.sender.first
+    new = NewDocument(
+        connection_id=context.connection_id, payload_id=payload_id, body=body,
+        secret=peek.header.shared_secret,
+        sender_identity=f"{sender.domain}:{sender.identity}" if sender else "",
+        deployment_mode=peek.envelope.deployment_mode,
+        order_id=(head.get("orderID") or "").strip() if head is not None else "",
+        line_count=lines, remote_addr=remote_addr,
+    )
+    deferred = lines > current_app.config["INTAKE_SYNC_MAX_LINES"]
+    early = _answer(201, f"Accepted: {lines} lines received; the order is being "
+                         "processed", urls.host) if deferred else None
+    try:
+        stored = inbound.store_document(new, early)
+    except SQLAlchemyError as error:
+        log.error("could not store document %r: %s", payload_id[:80], type(error).__name__)
+        return _reply(_unavailable(error, urls.host))
+    context = dataclasses.replace(context, inbound_id=stored.document_id)
+    if stored.claim_token is None:
+        return _duplicate_delivery(context, urls)
+    if early is not None:
+        token = stored.claim_token
+        return _reply(early, later=lambda: process(root, context, token, urls.host,
+                                                   keep_answer=True))
+    return _reply(process(root, context, stored.claim_token, urls.host))
+
+
+def _duplicate_delivery(context: po_apply.IntakeContext, urls: ShopUrls) -> Reply:
+    """The same payloadID again: the first answer, once there is one."""
+    config = current_app.config
+    outcome = inbound.wait_for_answer(context.inbound_id, config["INTAKE_WAIT_SECONDS"],
+                                      config["INTAKE_CLAIM_LEASE"])
+    if isinstance(outcome, Answer):
+        log.info("document %r delivered again: answer replayed", context.payload_id[:80])
+        return _reply(outcome)
+    if isinstance(outcome, str):  # the first delivery failed or died: take over
+        answer = process_stored(context.inbound_id, outcome, urls.host)
+        return _reply(answer)
+    return _reply(_answer(503, "Service Unavailable: this document is still being "
+                               "processed; please send it again later", urls.host))
+
+
+def content_digest(content: Any) -> str:
+    """sha256 of the canonical OrderRequest element: the same order gives the same digest,
+    whatever its envelope, header, payloadID or formatting."""
+    return hashlib.sha256(etree.tostring(content, method="c14n")).hexdigest()
+
+
+def _read(root: Any) -> cxml.CXMLDocument:
+    try:
+        return _with_nested_items(root, read_root(root))
+    except cxml.CXMLError:
+        raise
+    except (ValueError, TypeError, AttributeError, LookupError) as error:
+        log.exception("unexpected error while reading an OrderRequest")
+        raise cxml.CXMLError("the document could not be read", internal=repr(error)) from None
+
+
+def _with_nested_items(root: Any, document: cxml.CXMLDocument) -> cxml.CXMLDocument:
+    """Lines found deeper in the OrderRequest when it has none of its own.
+
+    A real sender (a hospitality e-procurement system) wraps them in an embedded
+    Message/PunchOutOrderMessage; the buyer still means them as the order's lines.
+    """
+    request = document.payload
+    if not isinstance(request, cxml.OrderRequest) or request.items:
+        return document
+    nested = list(_content(root).iter("ItemOut"))
+    if not nested:
+        return document
+    items = tuple(item_out(element, number) for number, element in enumerate(nested, start=1))
+    log.info("OrderRequest %r: %s lines read from a nested element", document.payload_id[:80],
+             len(items))
+    return dataclasses.replace(document, payload=cxml.OrderRequest(request.header, items))
+
+
+def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
+            keep_answer: bool = False) -> Answer:
+    """Turn a stored document into (a change of) an order, in one transaction.
+
+    ``keep_answer``: the buyer was already answered (201); the outcome is recorded, and the
+    answer computed here is only returned.
+    """
+    document_id = context.inbound_id
+    try:
+        if not inbound.begin_processing(document_id, token):
+            db.session.rollback()  # our claim expired and someone else took over
+            return inbound.stored_answer(document_id) or _answer(
+                503, "Service Unavailable: please send the document again later", host)
+        digest = content_digest(_content(root))
+        document = None
+        try:
+            document = _read(root)
+            applied = po_apply.apply_order_request(context, document, digest)
+            answer = _answer(200, applied.text, host)
+            status = InboundStatus.PROCESSED
+        except (IntakeRefused, cxml.CXMLError) as refused:
+            db.session.rollback()
+            answer = _refusal_answer(refused, host)
+            inbound.begin_processing(document_id, token)
+            if document is not None and isinstance(refused, IntakeRefused):
+                po_apply.record_refusal(context, document, digest, refused)
+            status = InboundStatus.REJECTED
+        inbound.record_outcome(document_id, status, None if keep_answer else answer,
+                               error=answer.text if status == InboundStatus.REJECTED else "")
+        db.session.commit()
+        log.info("document %r: %s %s", context.payload_id[:80], answer.code, answer.text[:120])
+        return answer
+    except SQLAlchemyError as error:
+        inbound.release_after_failure(document_id, f"{type(error).__name__}: {error}"[:2000])
+        log.error("processing document %s failed: %s", document_id, type(error).__name__)
+        return _unavailable(error, host)
+    except Exception as error:  # a bug: keep the document, answer 500, let a person look
+        inbound.release_after_failure(document_id, f"{type(error).__name__}: {error}"[:2000])
+        log.exception("processing document %s failed", document_id)
+        return _unavailable(error, host)
+
+
+def _content(root: Any) -> Any:
+    for request in root.iterchildren("Request"):
+        for content in request:
+            return content
+    return root
+
+
+def _refusal_answer(refused: Exception, host: str) -> Answer:
+    if isinstance(refused, IntakeRefused):
+        return _answer(refused.code, refused.text, host)
+    assert isinstance(refused, cxml.CXMLError)
+    return _answer(400, f"Bad Request: {refused.message}", host)
+
+
+def process_stored(document_id: int, token: str, host: str) -> Answer:
+    """Process a document from its stored body (deferred, taken over, or by the worker)."""
+    document = db.session.get(InboundDocument, document_id)
+    if document is None:
+        raise LookupError(f"no inbound document {document_id}")
+    body, answered = document.masked_body, document.answer_code is not None
+    connection = buyers.get_connection(document.connection_id)
+    policy, tolerance = po_apply.policy_for(connection.id)
+    context = po_apply.IntakeContext(
+        connection_id=connection.id, connection_name=connection.name,
+        company_id=connection.company_id, inbound_id=document.id,
+        payload_id=document.payload_id, policy=policy, tolerance=tolerance,
+    )
+    db.session.rollback()  # the processing transaction must start with its claim check
+    try:
+        # Stored documents were accepted once: only the size limit of that time applies.
+        root = cxml.parse_xml(body, max_bytes=max(len(body) + 1,
+                                                  current_app.config["MAX_XML_BYTES"]))
+    except cxml.CXMLError as error:
+        inbound.release_after_failure(document_id, f"stored body unreadable: {error}")
+        return _answer(500, "Internal Server Error: the stored document cannot be read", host)
+    return process(root, context, token, host, keep_answer=answered)
+
+
+def process_pending(host: str, limit: int = 20) -> int:
+    """Process stored documents nobody is working on (the background worker); how many."""
+    config = current_app.config
+    done = 0
+    for document_id in inbound.pending_documents(config["INTAKE_CLAIM_LEASE"],
+                                                 config["INTAKE_MAX_ATTEMPTS"], limit):
+        token = inbound.claim_for_worker(document_id, config["INTAKE_CLAIM_LEASE"])
+        if token is not None:
+            process_stored(document_id, token, host)
+            done += 1
+    return done

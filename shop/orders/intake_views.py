@@ -1,0 +1,81 @@
+"""``POST /orders/cxml``: where buyers' procurement systems send purchase orders.
+
+A server-to-server endpoint: it authenticates with the cXML credentials in the document,
+never with a session cookie, which is why it is exempt from CSRF protection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, Response, current_app, request, url_for
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import BuildError
+
+from shop import cxml
+from shop.extensions import csrf
+from shop.orders import intake
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("intake", __name__)
+
+XML_TYPE = "text/xml; charset=utf-8"
+_HOST = re.compile(r"[A-Za-z0-9.-]+")
+
+
+@bp.post("/orders/cxml")
+@csrf.exempt  # authenticated by the document's own credentials, never by cookies
+def receive_cxml() -> Response:
+    """OrderRequest or ProfileRequest in, cXML Response out."""
+    host = _payload_host()
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        body = None
+    if body is None or len(body) > current_app.config["MAX_XML_BYTES"]:
+        text = "Request Entity Too Large: the document is larger than this shop accepts"
+        return Response(cxml.build_status_response(413, text, host=host), 413,
+                        content_type=XML_TYPE)
+    reply = intake.receive(body, request.remote_addr or "", intake.ShopUrls(
+        host=host, transactions=_transactions()))
+    response = Response(reply.answer.body, reply.http_status, content_type=XML_TYPE)
+    if reply.answer.code == 503:
+        response.headers["Retry-After"] = "30"
+    if reply.later is not None:
+        app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+        later = reply.later
+
+        def process_after_answer() -> None:
+            # Runs once the answer is sent; the background worker catches anything missed.
+            with app.app_context():
+                try:
+                    later()
+                except Exception:  # noqa: BLE001
+                    log.exception("processing a large document after answering failed")
+
+        response.call_on_close(process_after_answer)
+    return response
+
+
+def _payload_host() -> str:
+    base = current_app.config.get("SHOP_BASE_URL") or ""
+    host = urlsplit(base).hostname or request.host.rsplit(":", 1)[0]
+    return host if _HOST.fullmatch(host) else "localhost"
+
+
+def _external(path: str) -> str:
+    base = current_app.config.get("SHOP_BASE_URL") or request.host_url
+    return base.rstrip("/") + path
+
+
+def _transactions() -> dict[str, str]:
+    """The ProfileResponse: purchase orders here, PunchOut where that feature receives it."""
+    here = _external(url_for("intake.receive_cxml"))
+    transactions = {"OrderRequest": here, "ProfileRequest": here}
+    with contextlib.suppress(BuildError):  # PunchOut may not be part of this build
+        transactions["PunchOutSetupRequest"] = _external(url_for("punchout.setup"))
+    return transactions

@@ -1,0 +1,215 @@
+"""Back office for purchase orders: incoming POs and documents, actions, timeline, outbox.
+
+Staff only (``shop.admin.staff_only``); the pages extend ``admin/base.html`` and appear in
+the back-office navigation through ``register_section``.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from shop.admin import register_section, staff_only
+from shop.errors import NotFound, ShopError
+from shop.orders import fulfilment, outbox, po_policies, po_queries
+from shop.orders.inbound import InboundStatus
+from shop.orders.outbox import OutboxStatus
+from shop.orders.po_forms import (
+    DECISIONS,
+    CancelForm,
+    ConfirmForm,
+    InvoiceForm,
+    PolicyForm,
+    ShipForm,
+    decisions_from,
+    quantities_from,
+)
+
+bp = staff_only(Blueprint("po_admin", __name__, url_prefix="/admin"))
+
+register_section("Purchase orders", "po_admin.list_purchase_orders", order=55)
+register_section("Incoming documents", "po_admin.list_documents", order=56)
+register_section("Outbox", "po_admin.list_outbox", order=57)
+
+
+@bp.errorhandler(NotFound)
+def _not_found(error: NotFound) -> tuple[str, int]:
+    return render_template("errors/404.html", error=error), 404
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@bp.get("/purchase-orders")
+def list_purchase_orders() -> str:
+    review = request.args.get("review") == "1"
+    return render_template("orders/admin/purchase_orders.html", review=review,
+                           page=po_queries.list_purchase_orders(review, _page()))
+
+
+@bp.get("/purchase-orders/<int:po_id>")
+def show_purchase_order(po_id: int) -> str:
+    po = po_queries.get_purchase_order(po_id)
+    return render_template(
+        "orders/admin/purchase_order.html", po=po, order=po.order,
+        progress=po_queries.progress(po.order), records=po_queries.records(po.order.id),
+        messages=outbox.list_messages(order_id=po.order.id),
+        connection=po_queries.connection_names([po.order.id]).get(po.order.id, ""),
+        decisions=DECISIONS, confirm_form=ConfirmForm(), ship_form=ShipForm(),
+        invoice_form=InvoiceForm(), cancel_form=CancelForm(),
+    )
+
+
+@bp.get("/purchase-orders/<int:po_id>/timeline")
+def show_timeline(po_id: int) -> str:
+    po = po_queries.get_purchase_order(po_id)
+    return render_template("orders/admin/timeline.html", po=po, order=po.order,
+                           entries=po_queries.timeline(po))
+
+
+def _act(po_id: int, action: str) -> Response:
+    """Run one back-office action on a PO's order, flash its outcome, go back to the PO."""
+    po = po_queries.get_purchase_order(po_id)
+    order = po.order
+    numbers = [line.line_number for line in order.lines]
+    actor = current_user.email
+    try:
+        message = _dispatch(action, order.id, numbers, actor)
+    except ShopError as error:
+        flash(str(error), "error")
+    else:
+        flash(message, "success")
+    return redirect(url_for(".show_purchase_order", po_id=po_id))
+
+
+def _dispatch(action: str, order_id: int, numbers: list[int], actor: str) -> str:
+    data = request.form
+    if action == "confirm":
+        form = ConfirmForm()
+        _require(form.validate_on_submit(), form)
+        reject = data.get("reject_all") == "1"
+        confirmation = fulfilment.confirm_order(
+            order_id, actor, reject=reject, comments=form.comments.data or "",
+            lines=[] if reject else decisions_from(data, numbers))
+        return f"Confirmation {confirmation.confirm_id} ({confirmation.type}) queued."
+    if action == "ship":
+        ship = ShipForm()
+        _require(ship.validate_on_submit(), ship)
+        shipment = fulfilment.ship_order(order_id, actor, ship.carrier.data or "",
+                                         ship.tracking.data or "", quantities_from(data, numbers))
+        return f"Shipment {shipment.shipment_id} queued for the buyer."
+    if action == "invoice":
+        invoice_form = InvoiceForm()
+        _require(invoice_form.validate_on_submit(), invoice_form)
+        invoice = fulfilment.invoice_order(order_id, actor, invoice_form.tax_rate.data,
+                                           invoice_form.pay_in_days.data)
+        return f"Invoice {invoice.invoice_id} queued for the buyer."
+    cancel = CancelForm()
+    _require(cancel.validate_on_submit(), cancel)
+    fulfilment.cancel_order(order_id, actor, cancel.reason.data or "")
+    return "Order cancelled; the buyer will be told."
+
+
+def _require(valid: bool, form: object) -> None:
+    if not valid:
+        errors = [m for messages in form.errors.values() for m in messages]  # type: ignore[attr-defined]
+        raise ShopError(" ".join(errors) or "The form could not be read; please try again.")
+
+
+@bp.post("/purchase-orders/<int:po_id>/<any(confirm, ship, invoice, cancel):action>")
+def act_on_purchase_order(po_id: int, action: str) -> ResponseReturnValue:
+    return _act(po_id, action)
+
+
+@bp.post("/purchase-orders/<int:po_id>/flags/<int:flag_id>/resolve")
+def resolve_flag(po_id: int, flag_id: int) -> ResponseReturnValue:
+    po_policies.resolve_flag(po_id, flag_id, current_user.email)
+    flash("Flag marked as resolved.", "success")
+    return redirect(url_for(".show_purchase_order", po_id=po_id))
+
+
+# ---------- incoming documents ----------
+
+
+@bp.get("/purchase-orders/documents")
+def list_documents() -> str:
+    status = request.args.get("status", "")
+    wanted = InboundStatus(status) if status in {s.value for s in InboundStatus} else None
+    page = _page()
+    documents = po_queries.list_documents(wanted, limit=50, offset=(page - 1) * 50)
+    return render_template("orders/admin/documents.html", documents=documents, status=status,
+                           statuses=list(InboundStatus), page=page)
+
+
+@bp.get("/purchase-orders/documents/<int:document_id>")
+def show_document(document_id: int) -> str:
+    return render_template("orders/admin/document.html",
+                           document=po_queries.get_document(document_id))
+
+
+@bp.post("/purchase-orders/documents/<int:document_id>/process")
+def process_document(document_id: int) -> ResponseReturnValue:
+    try:
+        answer = po_policies.process_again(document_id)
+    except ShopError as error:
+        flash(str(error), "error")
+    else:
+        flash(f"Processed: {answer.code} {answer.text}", "success")
+    return redirect(url_for(".show_document", document_id=document_id))
+
+
+# ---------- outbox ----------
+
+
+@bp.get("/outbox")
+def list_outbox() -> str:
+    status = request.args.get("status", "")
+    wanted = OutboxStatus(status) if status in {s.value for s in OutboxStatus} else None
+    page = _page()
+    messages = outbox.list_messages(wanted, limit=50, offset=(page - 1) * 50)
+    return render_template("orders/admin/outbox.html", messages=messages, status=status,
+                           statuses=list(OutboxStatus), page=page)
+
+
+@bp.get("/outbox/<int:message_id>")
+def show_message(message_id: int) -> str:
+    return render_template("orders/admin/message.html", message=outbox.get_message(message_id))
+
+
+@bp.post("/outbox/<int:message_id>/resend")
+def resend_message(message_id: int) -> ResponseReturnValue:
+    try:
+        outbox.resend(message_id, current_user.email)
+    except ShopError as error:
+        flash(str(error), "error")
+    else:
+        flash("The document will be sent again (same payloadID).", "success")
+    return redirect(url_for(".show_message", message_id=message_id))
+
+
+# ---------- policies ----------
+
+
+@bp.get("/purchase-orders/policies")
+def list_policies() -> str:
+    return render_template("orders/admin/policies.html", rows=po_policies.policies(),
+                           form=PolicyForm())
+
+
+@bp.post("/purchase-orders/policies/<int:connection_id>")
+def save_policy(connection_id: int) -> ResponseReturnValue:
+    form = PolicyForm()
+    try:
+        _require(form.validate_on_submit(), form)
+        po_policies.set_policy(connection_id, form.catalog_policy.data or "flag",
+                               form.price_tolerance.data)
+    except ShopError as error:
+        flash(str(error), "error")
+    else:
+        flash("Policy saved.", "success")
+    return redirect(url_for(".list_policies"))
