@@ -7,8 +7,13 @@ Every page is read back with the OCI layer's own reader (``parse_oci_form``,
 from __future__ import annotations
 
 import html
+import http.cookiejar
 import re
+import threading
+import urllib.parse
+import urllib.request
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import csrf_token, shared_path
@@ -373,3 +378,96 @@ def test_the_version_sent_is_the_connections_or_4_0_when_the_buyer_says_so(versi
     assert version_to_send(settings, None) == version
     assert version_to_send(settings, "5.0") == version
     assert version_to_send(settings, "4.0") == version_to_send(settings, "3.0") == "4.0"
+
+
+# ---------- over real HTTP, as a browser and SAP would ----------
+
+
+@pytest.fixture
+def live_shop(app, database_url):
+    """The shop served on 127.0.0.1 by a real HTTP server (same database as ``app``)."""
+    from conftest import TEST_FERNET_KEY
+    from werkzeug.serving import make_server
+
+    from shop import create_app
+
+    served = create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                         "SQLALCHEMY_DATABASE_URI": database_url,
+                         "INBOUND_SECRET_PEPPER": "test-pepper",
+                         "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY})
+    server = make_server("127.0.0.1", 0, served, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(5)
+    with served.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sap_hook():
+    """SAP's return page: records every form posted to it."""
+    received: list[bytes] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            self.wfile.write(b"cart received")
+
+        def log_message(self, *args: object) -> None:  # keep the test output clean
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", received
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_round_trip_over_http_from_sap_call_to_sap_cart(live_shop, sap_hook,
+                                                        make_oci_connection, oci_catalog):
+    hook_base, received = sap_hook
+    make_oci_connection(prefixes=(f"{hook_base}/sap/",), unit_map={"EA": "PCE"},
+                        charset="iso-8859-1")
+    browser = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def fetch(path: str, data: dict[str, str] | None = None):
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        with browser.open(live_shop + path, data=body, timeout=10) as response:
+            return response.geturl(), response.read().decode(
+                response.headers.get_content_charset() or "utf-8")
+
+    params = entry_params(HOOK_URL=f"{hook_base}/sap/bc/hook?sap-client=100",
+                          http_content_charset=None)
+    url, home = fetch("/punchout/oci", params)  # SAP's POST; redirects followed
+    assert url == live_shop + "/" and "Shopping for <strong>Acme SRM</strong>" in home
+    _, product = fetch("/products/BOLT-M8")
+    fetch("/cart/add", {"sku": "BOLT-M8", "quantity": "12", "csrf_token": csrf_token(product)})
+    _, cart = fetch("/cart")
+    _, page = fetch("/punchout/transfer", {"csrf_token": csrf_token(cart)})
+
+    # What the page's script does: post the form, in the page's charset, to its action.
+    action = html.unescape(re.search(r'<form id="punchout-transfer"[^>]* action="([^"]*)"',
+                                     page).group(1))
+    assert action == f"{hook_base}/sap/bc/hook?sap-client=100"
+    fields = oci.read_form_fields(page)
+    body = urllib.parse.urlencode(fields, encoding="iso-8859-1").encode("ascii")
+    urllib.request.urlopen(action, data=body, timeout=10).close()
+
+    (posted,) = received
+    pairs = urllib.parse.parse_qsl(posted.decode("ascii"), encoding="iso-8859-1")
+    assert pairs[0] == ("~OkCode", "ADDI")
+    (line,) = oci.parse_oci_form(pairs)
+    assert (line.description, line.quantity, line.unit) == (
+        "Hex bolt M8x40, zinc plated", 12, "PCE")
+    assert (line.unit_price, line.manufactmat) == (Decimal("0.245"), "0057 840")
+    po = db.session.scalars(select(PunchOutSession)).one()
+    db.session.refresh(po)
+    assert po.status == SessionStatus.TRANSFERRED
