@@ -210,3 +210,19 @@ def test_back_office_shows_what_is_wrong_with_oci_settings(client, staff):
     response = client.post("/admin/punchout/connections/new", data=data)
     assert response.status_code == 200 and "both sides must be codes" in response.text
     assert db.session.scalars(select(BuyerConnection)).all() == []
+
+
+def test_back_office_shows_an_oci_session_and_its_calls(app, client, make_user,
+                                                        make_oci_connection, oci_catalog):
+    make_oci_connection()
+    po = enter_shop(client, entry_params(**{"sy-langu": "DE"}))
+    staff_browser = app.test_client()
+    user = make_user("staff@northwind.test", role=Role.STAFF)
+    with staff_browser.session_transaction() as cookie:
+        cookie["_user_id"] = str(user.id)
+    page = staff_browser.get(f"/admin/punchout/sessions/{po.id}")
+    assert page.status_code == 200
+    assert "OCI ok_code" in page.text and "ADDI" in page.text and "sy-langu" in page.text
+    assert "OCI entry" in page.text
+    log = staff_browser.get("/admin/punchout/messages?document_type=OCI+entry")
+    assert "OCI entry" in log.text and "Kennwort" not in log.text
