@@ -70,11 +70,12 @@ def register_blueprints(app: Flask) -> None:
     from shop.orders.po_admin_views import bp as po_admin_bp
     from shop.orders.views import bp as orders_bp
     from shop.punchout.admin_views import bp as punchout_admin_bp
+    from shop.punchout.oci_views import bp as punchout_oci_bp
     from shop.punchout.views import bp as punchout_bp
 
     for blueprint in (health.bp, catalog_bp, accounts_bp, cart_bp, checkout_bp, orders_bp,
                       admin_bp, punchout_bp, punchout_admin_bp, intake_bp,
-                      po_admin_bp):
+                      po_admin_bp, punchout_oci_bp):
         app.register_blueprint(blueprint)
     if app.config["SANDBOX_ENABLED"]:
         from shop.sandbox.views import bp as sandbox_bp

@@ -101,6 +101,9 @@ class Defaults:
     PUNCHOUT_IDLE_TIMEOUT = 3600  # seconds of inactivity before a PunchOut session ends
     # The message log keeps at most this many characters of a document (hostile bodies are big).
     PUNCHOUT_LOG_MAX_CHARS = 1_000_000
+    # OCI BACKGROUND_SEARCH answers with every hit on one page (SAP reads it by machine and
+    # cannot page); this caps the page so that a one-letter search cannot return the catalog.
+    OCI_BACKGROUND_SEARCH_LIMIT = 200
 
     # Sandbox: on in the demo, off in production by setting SHOP_SANDBOX=0.
     SANDBOX_ENABLED = True

@@ -93,7 +93,7 @@ def edit_connection(connection_id: int) -> Response | str:
     elif form.validate_on_submit():
         try:
             services.update_connection(
-                connection_id, form.settings(connection.oci_settings),
+                connection_id, form.settings(),
                 outbound_secret=form.outbound_secret.data or None,
                 create_company=bool(form.create_company.data),
             )

@@ -17,6 +17,7 @@ from shop.punchout.models import (
     ReturnField,
     UserMapping,
 )
+from shop.punchout.oci_commands import oci_options, oci_settings_from_options
 
 buyers_cli = AppGroup("buyers", help="Manage buyer connections (PunchOut and purchase orders).")
 
@@ -49,15 +50,23 @@ def _choice(enum_class: type[Any]) -> click.Choice[str]:
 @click.option("--document-url", default="", help="Where order documents are sent to.")
 @click.option("--outbound-identity", metavar="DOMAIN:IDENTITY", default="")
 @click.option("--outbound-secret", default="", help="Secret sent with outbound documents.")
+@oci_options
 def add_command(name: str, protocol: str, identities: tuple[str, ...],
                 shop_identities: tuple[str, ...], shared_secret: str | None,
                 prefixes: tuple[str, ...], company: str | None,
                 frame_ancestors: tuple[str, ...], mode: str, user_mapping: str,
                 return_field: str, form_target: str, cxml_version: str, units: tuple[str, ...],
                 default_unspsc: str, document_url: str, outbound_identity: str,
-                outbound_secret: str) -> None:
-    """Add a buyer connection NAME."""
+                outbound_secret: str, **oci: Any) -> None:
+    """Add a buyer connection NAME (cXML by default; --protocol oci for SAP OCI)."""
+    if protocol == Protocol.OCI:
+        if shared_secret and oci["password"]:
+            raise click.UsageError("Give the OCI password once, with --password.")
+        shared_secret = oci["password"] or shared_secret
+    elif oci["username"] or oci["password"]:
+        raise click.UsageError("--username and --password are for --protocol oci.")
     try:
+        oci_settings = oci_settings_from_options(oci) if protocol == Protocol.OCI else None
         settings = services.ConnectionSettings(
             name=name, company_name=company or name, protocol=Protocol(protocol),
             identities=[services.parse_credential(i) for i in identities],
@@ -69,6 +78,7 @@ def add_command(name: str, protocol: str, identities: tuple[str, ...],
             document_url=document_url,
             outbound_identity=(services.parse_credential(outbound_identity)
                                if outbound_identity else None),
+            oci_settings=oci_settings.to_json() if oci_settings else {},
         )
         connection = services.create_connection(
             settings, shared_secret=shared_secret, outbound_secret=outbound_secret,
@@ -107,6 +117,7 @@ def _as_dict(connection: BuyerConnection) -> dict[str, Any]:
         "outbound_identity": (f"{connection.outbound_domain}:{connection.outbound_identity}"
                               if connection.outbound_identity else ""),
         "outbound_secret_set": bool(connection.outbound_secret_encrypted),
+        "oci": dict(connection.oci_settings) if connection.protocol == Protocol.OCI else None,
     }
 
 
@@ -125,5 +136,9 @@ def list_command(as_json: bool) -> None:
         state = "active" if row["active"] else "inactive"
         click.echo(f"{row['id']:>4}  {row['name']}  [{row['protocol']}, {row['mode']}, {state}]"
                    f"  company: {row['company']}")
-        click.echo(f"      identities: {', '.join(row['identities']) or '-'}")
+        if row["oci"]:
+            click.echo(f"      OCI login: {row['oci']['username_field']}={row['oci']['username']}"
+                       f", password {'set' if row['shared_secret_set'] else 'missing'}")
+        else:
+            click.echo(f"      identities: {', '.join(row['identities']) or '-'}")
         click.echo(f"      return URLs: {', '.join(row['return_url_prefixes']) or '-'}")

@@ -15,6 +15,7 @@ from shop.accounts.models import Company
 from shop.database import utcnow
 from shop.errors import NotFound
 from shop.extensions import db
+from shop.oci import normalize_name
 from shop.punchout import credentials, urls
 from shop.punchout.errors import ConnectionInvalid
 from shop.punchout.models import (
@@ -26,6 +27,7 @@ from shop.punchout.models import (
     ReturnField,
     UserMapping,
 )
+from shop.punchout.oci_settings import OCISettings, validate_settings
 from shop.secrets_store import outbound_cipher, reencrypt_columns
 
 log = logging.getLogger(__name__)
@@ -127,8 +129,33 @@ def _validated(settings: ConnectionSettings) -> dict[str, object]:
         "document_url": document_url,
         "outbound_domain": domain,
         "outbound_identity": identity,
-        "oci_settings": dict(settings.oci_settings),
+        "oci_settings": _oci_settings(settings),
     }
+
+
+def _oci_settings(settings: ConnectionSettings) -> dict[str, object]:
+    """The OCI settings checked and normalised (kept as given for other protocols)."""
+    if settings.protocol != Protocol.OCI:
+        return dict(settings.oci_settings)
+    try:
+        return validate_settings(OCISettings.from_json(settings.oci_settings)).to_json()
+    except (AttributeError, TypeError, ValueError) as error:
+        raise ConnectionInvalid(f"The OCI settings are not readable: {error}") from None
+
+
+def _check_oci_login_free(fields: dict[str, object], connection_id: int | None) -> None:
+    """An OCI call is matched to its connection by its login: two may not share one."""
+    if fields["protocol"] != Protocol.OCI:
+        return
+    wanted = OCISettings.from_json(fields["oci_settings"])  # type: ignore[arg-type]
+    others = db.session.scalars(select(BuyerConnection).where(
+        BuyerConnection.protocol == Protocol.OCI, BuyerConnection.id != (connection_id or 0)))
+    for other in others:
+        theirs = OCISettings.from_json(other.oci_settings)
+        if (theirs.username == wanted.username
+                and normalize_name(theirs.username_field) == normalize_name(wanted.username_field)):
+            raise ConnectionInvalid(
+                f"Connection {other.name!r} already logs in as {wanted.username!r}.")
 
 
 def _check_name_free(name: str, connection_id: int | None) -> None:
@@ -194,7 +221,10 @@ def create_connection(
     fields = _validated(settings)
     if settings.protocol == Protocol.CXML and not shared_secret:
         raise ConnectionInvalid("A cXML connection needs a shared secret.")
+    if settings.protocol == Protocol.OCI and not shared_secret:
+        raise ConnectionInvalid("An OCI connection needs a password.")
     _check_name_free(str(fields["name"]), None)
+    _check_oci_login_free(fields, None)
     connection = BuyerConnection(company=_company(settings.company_name, create_company), **fields)
     _set_identities(connection, settings)
     if shared_secret:
@@ -217,6 +247,7 @@ def update_connection(
     connection = get_connection(connection_id)
     fields = _validated(settings)
     _check_name_free(str(fields["name"]), connection_id)
+    _check_oci_login_free(fields, connection_id)
     company = _company(settings.company_name, create_company)
     for name, value in fields.items():
         setattr(connection, name, value)

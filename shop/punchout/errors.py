@@ -64,3 +64,17 @@ class CartBlocked(ShopError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+
+class OCIEntryRefused(PunchOutRefused):
+    """An OCI entry call is refused; ``code`` is the HTTP status of the error page.
+
+    ``frame_ancestors`` are set once the connection is known and authenticated, so the page
+    can show inside the buyer's frame; ``retry_after`` (seconds) when the login is locked.
+    """
+
+    def __init__(self, code: int, text: str, frame_ancestors: list[str] | None = None,
+                 retry_after: int = 0) -> None:
+        super().__init__(code, text)
+        self.frame_ancestors = frame_ancestors or []
+        self.retry_after = retry_after

@@ -7,6 +7,7 @@ import re
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    FormField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -24,6 +25,8 @@ from shop.punchout.models import (
     ReturnField,
     UserMapping,
 )
+from shop.punchout.oci_forms import OCISettingsForm
+from shop.punchout.oci_settings import OCISettings
 
 
 def _choices(enum_class: type[Protocol | ConnectionMode | UserMapping | ReturnField]
@@ -62,6 +65,7 @@ class ConnectionForm(FlaskForm):
     document_url = StringField("Document URL (orders)", validators=[Length(max=500)])
     outbound_identity = StringField("Outbound identity", validators=[Length(max=360)])
     outbound_secret = PasswordField("Outbound secret", validators=[Optional(), Length(max=256)])
+    oci = FormField(OCISettingsForm, label="SAP OCI")
 
     def fill_from(self, connection: BuyerConnection) -> None:
         """Show a stored connection (never its secrets)."""
@@ -81,18 +85,22 @@ class ConnectionForm(FlaskForm):
         self.accepted_units.data = " ".join(connection.accepted_units)
         self.default_unspsc.data = connection.default_unspsc
         self.document_url.data = connection.document_url
+        self.oci.form.fill_from(OCISettings.from_json(connection.oci_settings))
         if connection.outbound_identity:
             self.outbound_identity.data = (
                 f"{connection.outbound_domain}:{connection.outbound_identity}"
             )
 
-    def settings(self, oci_settings: dict[str, object] | None = None) -> ConnectionSettings:
+    def settings(self) -> ConnectionSettings:
         """The form as settings; raises ConnectionInvalid for a badly written identity."""
         outbound = (self.outbound_identity.data or "").strip()
+        protocol = Protocol(self.protocol.data)
+        oci_form: OCISettingsForm = self.oci.form  # type: ignore[assignment]
+        oci_settings = oci_form.settings().to_json() if protocol == Protocol.OCI else {}
         return ConnectionSettings(
             name=self.name.data or "",
             company_name=self.company.data or "",
-            protocol=Protocol(self.protocol.data),
+            protocol=protocol,
             identities=[parse_credential(line) for line in _lines(self.identities.data)],
             shop_identities=[parse_credential(line) for line in _lines(self.shop_identities.data)],
             return_url_prefixes=_lines(self.return_url_prefixes.data),
@@ -107,7 +115,7 @@ class ConnectionForm(FlaskForm):
             mode=ConnectionMode(self.mode.data),
             document_url=self.document_url.data or "",
             outbound_identity=parse_credential(outbound) if outbound else None,
-            oci_settings=dict(oci_settings or {}),
+            oci_settings=oci_settings,
         )
 
 

@@ -33,7 +33,8 @@ SESSION_KEY = "punchout_session_id"
 
 # Requests that never run in procurement mode: assets, and the PunchOut entry points,
 # which replace whatever session the browser had.
-_EXEMPT = {"static", "punchout.setup", "punchout.start", "health.healthz"}
+_EXEMPT = {"static", "punchout.setup", "punchout.start", "punchout_oci.open_catalog",
+           "health.healthz"}
 # The built-in buyer simulator plays the procurement system on the shop's own origin: its
 # pages (where carts come back to) are the buyer's, never part of a PunchOut session.
 _EXEMPT_BLUEPRINTS = {"sandbox"}

@@ -191,6 +191,9 @@ class PunchOutSession(db.Model):
     selected_item: Mapped[str] = mapped_column(String(255), default="")
     # SupplierPartIDs of edit/inspect lines that are not (or no longer) in the catalog.
     unmatched_items: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # OCI only: what the entry call said about the way back (~OkCode, ~TARGET, ~CALLER,
+    # returntarget, http_content_charset, OCI_VERSION) and its FUNCTION; see punchout.oci_entry.
+    oci_parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[SessionStatus] = mapped_column(
         enum_column(SessionStatus), default=SessionStatus.ACTIVE
     )

@@ -73,8 +73,15 @@ __all__ = [
 
 
 def landing_url(po_session: PunchOutSession) -> str:
-    """Where a PunchOut visit starts: the cart (edit, inspect), the selected item, or home."""
-    if po_session.operation in (Operation.EDIT, Operation.INSPECT):
+    """Where a PunchOut visit starts: the cart (edit, inspect), the selected item, or home.
+
+    OCI: SOURCING starts at the search results for SEARCHSTRING, DETAIL at the product.
+    """
+    function = (po_session.oci_parameters or {}).get("function")
+    search = (po_session.oci_parameters or {}).get("search_string", "").strip()
+    if function == "SOURCING" and search:
+        return url_for("catalog.search", q=search)
+    if po_session.operation in (Operation.EDIT, Operation.INSPECT) and function != "DETAIL":
         return url_for("cart.view")
     sku = po_session.selected_item
     if sku:

@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shop import oci
 from shop.cart.models import Cart, CartLine
 from shop.catalog.models import Product
 from shop.database import utcnow
@@ -27,11 +28,13 @@ from shop.punchout.models import (
     BuyerConnection,
     ConnectionMode,
     Operation,
+    Protocol,
     PunchOutSession,
     SessionStatus,
     StartToken,
     TransferredLine,
 )
+from shop.punchout.oci_settings import OCISettings
 from shop.punchout.provisioning import shop_user_for
 from shop.ratelimit import AuthKind, get_limiter
 
@@ -66,6 +69,7 @@ class SetupData:
     items: Sequence[ItemRef] = ()
     from_credentials: Sequence[tuple[str, str]] = ()
     to_credentials: Sequence[tuple[str, str]] = ()
+    oci_parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,11 +114,20 @@ def _check_setup(connection: BuyerConnection, data: SetupData) -> None:
         raise PunchOutRefused(403, "Forbidden: test document sent to a production connection")
     if not data.return_url.strip():
         raise PunchOutRefused(400, "Bad Request: BrowserFormPost URL is missing")
-    if not urls.url_allowed(data.return_url.strip(), connection.return_url_prefixes):
+    if not _return_url_allowed(connection, data.return_url.strip()):
         raise PunchOutRefused(
             403, "Forbidden: BrowserFormPost URL is not among this connection's return URLs"
         )
     # A replayed payloadID is caught by the unique constraint when the session is inserted.
+
+
+def _return_url_allowed(connection: BuyerConnection, url: str) -> bool:
+    if connection.protocol == Protocol.OCI:
+        # OCI's own rules: the same prefixes, plus SAPEVENT: where the connection allows it.
+        settings = OCISettings.from_json(connection.oci_settings)
+        return oci.hook_url_allowed(url, connection.return_url_prefixes,
+                                    settings.allow_non_http_hook)
+    return urls.url_allowed(url, connection.return_url_prefixes)
 
 
 def _replayed(connection_id: int, payload_id: str) -> bool:
@@ -137,6 +150,7 @@ def _open(connection: BuyerConnection, data: SetupData) -> StartedSession:
         from_credentials=[list(pair) for pair in data.from_credentials],
         to_credentials=[list(pair) for pair in data.to_credentials],
         selected_item=data.selected_item.strip()[:255],
+        oci_parameters=dict(data.oci_parameters),
     )
     db.session.add(session)
     if data.operation in (Operation.EDIT, Operation.INSPECT):

@@ -76,11 +76,11 @@ def cart_problems(connection: BuyerConnection, lines: list[CartLine],
 
 def transfer_cart(session_id: int, host: str) -> CartReturn:
     """End the session and return its cart; CartBlocked when the buyer would reject it."""
-    po = _claim(session_id)
+    po = claim_session(session_id)
     if po.read_only:
         db.session.rollback()
         raise CartBlocked(["This requisition is open for viewing only: use “Return”."])
-    lines = _cart_lines(po.cart_id)
+    lines = cart_lines(po.cart_id)
     prices = prices_for(po.connection.company_id, [line.product for line in lines])
     problems = cart_problems(po.connection, lines, prices)
     if problems:
@@ -100,7 +100,7 @@ def transfer_cart(session_id: int, host: str) -> CartReturn:
 
 def cancel_session(session_id: int, host: str) -> CartReturn:
     """End the session and return to the buyer with an empty cart."""
-    po = _claim(session_id, SessionStatus.CANCELLED)
+    po = claim_session(session_id, SessionStatus.CANCELLED)
     currency = po.connection.company.currency
     message = cxml.PunchOutOrderMessage(
         buyer_cookie=po.buyer_cookie, total=cxml.Money(Decimal("0.00"), currency),
@@ -109,7 +109,12 @@ def cancel_session(session_id: int, host: str) -> CartReturn:
     return _finish(po, message, host, cancelled=True)
 
 
-def _cart_lines(cart_id: int) -> list[CartLine]:
+def line_key(session_id: int, line_number: int) -> str:
+    """The key a transferred line is found by again (SupplierPartAuxiliaryID in cXML)."""
+    return f"S{session_id}-L{line_number}"
+
+
+def cart_lines(cart_id: int) -> list[CartLine]:
     """The cart's lines with their products, in one query (a cart may have hundreds)."""
     return list(db.session.scalars(
         select(CartLine).options(joinedload(CartLine.product))
@@ -117,7 +122,8 @@ def _cart_lines(cart_id: int) -> list[CartLine]:
     ).unique())
 
 
-def _claim(session_id: int, status: SessionStatus = SessionStatus.TRANSFERRED) -> PunchOutSession:
+def claim_session(session_id: int,
+                  status: SessionStatus = SessionStatus.TRANSFERRED) -> PunchOutSession:
     """Mark the session ended in this transaction; of two clicks, exactly one gets it."""
     result = db.session.execute(
         update(PunchOutSession)
@@ -145,7 +151,7 @@ def _quantity(value: Decimal) -> Decimal:
 
 def _item(po: PunchOutSession, number: int, line: CartLine, price: Price) -> cxml.ItemIn:
     product = line.product
-    aux_id = f"S{po.id}-L{number}"
+    aux_id = line_key(po.id, number)
     description = product.short_description or product.name
     old_dtd = po.connection.cxml_version.startswith("1.1.")  # 1.1 has no LeadTime
     detail = cxml.ItemDetail(

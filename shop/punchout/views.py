@@ -1,4 +1,7 @@
-"""PunchOut: the setup endpoint, the StartPage, the landing check, transfer and cancel."""
+"""PunchOut: the setup endpoint, the StartPage, the landing check, transfer and cancel.
+
+Transfer and cancel serve both protocols: an OCI session gets its form from ``oci_views``.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +25,10 @@ from flask_login import login_user
 
 from shop.body_limit import xml_body_limit
 from shop.extensions import csrf
-from shop.punchout import mode, services
+from shop.punchout import mode, oci_views, services
 from shop.punchout.errors import CartBlocked, SessionEnded, StartLocked, StartRefused
+from shop.punchout.models import Protocol
+from shop.punchout.oci_transfer import cancel_oci_session, transfer_oci_cart
 from shop.punchout.setup import ShopAddresses, answer_setup_request
 from shop.punchout.transfer import CartReturn, cancel_session, transfer_cart
 
@@ -144,6 +149,8 @@ def transfer() -> Response | tuple[str, int]:
         flash("There is no PunchOut session to send a cart to.", "warning")
         return redirect(url_for("catalog.home"), 303)
     try:
+        if po_session.connection.protocol == Protocol.OCI:
+            return oci_views.form_page(transfer_oci_cart(po_session.id))
         result = transfer_cart(po_session.id, _payload_host())
     except CartBlocked as blocked:
         for problem in blocked.problems:
@@ -162,6 +169,8 @@ def cancel() -> Response | tuple[str, int]:
         flash("There is no PunchOut session to return from.", "warning")
         return redirect(url_for("catalog.home"), 303)
     try:
+        if po_session.connection.protocol == Protocol.OCI:
+            return oci_views.form_page(cancel_oci_session(po_session.id))
         result = cancel_session(po_session.id, _payload_host())
     except SessionEnded as ended:
         return _ended(ended)
