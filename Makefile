@@ -23,8 +23,17 @@ run: $(VENV)/.installed
 	$(PY) seed_catalog.py
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py 'shop:create_app()'
 
+# axe-core for the browser journeys' accessibility check, from tests/browser/package-lock.json;
+# installed only where the journeys can run (Chromium and npm present).
+BROWSER_JS := tests/browser/node_modules/.installed
+BROWSER_DEPS := $(if $(wildcard /usr/bin/chromium),$(if $(shell command -v npm 2>/dev/null),$(BROWSER_JS)))
+
+$(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## test: the whole suite (browser journeys run when Chromium is installed)
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed $(BROWSER_DEPS)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## test-fast: everything except browser journeys and slow server tests
@@ -64,4 +73,4 @@ seed: $(VENV)/.installed
 	$(PY) seed_catalog.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache tests/browser/node_modules test-artifacts

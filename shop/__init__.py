@@ -52,6 +52,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
+    # A session cookie used from another address or browser is dropped (the user logs in
+    # again): a stolen cookie is worth less, and PunchOut sessions live in one browser.
+    login_manager.session_protection = "strong"
     csrf.init_app(app)
 
 
@@ -85,8 +88,9 @@ def register_commands(app: Flask) -> None:
     from shop.orders.commands import orders_cli
     from shop.orders.po_commands import outbox_cli
     from shop.punchout.commands import buyers_cli
+    from shop.sandbox.commands import sandbox_cli
     from shop.secrets_commands import secrets_cli
 
-    for group in (users_cli, orders_cli, secrets_cli, buyers_cli, outbox_cli):
+    for group in (users_cli, orders_cli, secrets_cli, buyers_cli, outbox_cli, sandbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(make_cxml_cli(lambda: app.config["CXML_DTD_DIR"]))

@@ -19,18 +19,16 @@ or for a whole blueprint: ``bp.before_request(enforce_xml_body_limit)``.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
-import os
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, request
-from lxml import etree
 from werkzeug.exceptions import RequestEntityTooLarge
+
+from shop.cxml import DEFAULT_VERSION, build_status_response
 
 log = logging.getLogger(__name__)
 
@@ -97,17 +95,12 @@ def _is_xml(mimetype: str) -> bool:
 
 
 def cxml_status(code: int, text: str, message: str) -> bytes:
-    """A minimal cXML Response carrying only a Status, built with lxml's element API."""
-    now = dt.datetime.now(dt.UTC)
-    host = urlsplit(f"//{request.host}").hostname or "localhost"
-    root = etree.Element("cXML")
-    root.set("payloadID", f"{now:%Y%m%d%H%M%S}.{os.getpid()}.{secrets.token_hex(8)}@{host}")
-    root.set("timestamp", now.replace(microsecond=0).isoformat())
-    root.set("{http://www.w3.org/XML/1998/namespace}lang", "en-US")
-    status = etree.SubElement(etree.SubElement(root, "Response"), "Status")
-    status.set("code", str(code))
-    status.set("text", text)
-    status.text = message
-    version = current_app.config.get("CXML_VERSION", "1.2.063")
-    doctype = f'<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/{version}/cXML.dtd">'
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype=doctype))
+    """A minimal cXML Response carrying only a Status (the shop's one cXML builder)."""
+    version = current_app.config.get("CXML_VERSION", DEFAULT_VERSION)
+    base = current_app.config.get("SHOP_BASE_URL") or f"//{request.host}"
+    host = urlsplit(base).hostname or ""
+    try:
+        return build_status_response(code, text, message, host=host, version=version)
+    except ValueError:
+        # A Host header that is no host name must not turn a refusal into a 500.
+        return build_status_response(code, text, message, host="shop.invalid", version=version)

@@ -30,7 +30,6 @@ ENVIRONMENT = {
     "RATE_LIMIT_WINDOW": "seconds over which authentication failures are counted (600)",
     "RATE_LIMIT_IDENTITY_FAILURES": "failures per identity before it is locked (10)",
     "RATE_LIMIT_ADDRESS_FAILURES": "failures per client address before it is locked (100)",
-    "SHOP_PEPPER": "key for hashing buyers' shared secrets; default derived from SECRET_KEY",
 }
 
 
@@ -62,6 +61,12 @@ class Defaults:
     # Seconds a worker reuses the per-category product counts of the home page; other
     # workers and hosts see catalog changes within this time (see catalog.queries).
     CATALOG_CACHE_SECONDS = 60
+    # Rendered catalog pages kept per worker for visitors who are not logged in (bytes of
+    # HTML, least recently used out first; 0 turns the cache off), and how often a worker
+    # asks the database whether the catalog changed: other workers and hosts show a change
+    # within that many seconds (see catalog.page_cache).
+    PAGE_CACHE_BYTES = 8 * 1024 * 1024
+    PAGE_CACHE_CHECK_SECONDS = 2.0
     # Generated product images: browsers and proxies reuse them this long, then revalidate
     # with the ETag (image URLs carry the product's version, so edits show at once).
     PRODUCT_IMAGE_MAX_AGE = 86_400
@@ -94,14 +99,8 @@ class Defaults:
     # PunchOut.
     PUNCHOUT_START_TOKEN_TTL = 300  # seconds a StartPage URL stays valid
     PUNCHOUT_IDLE_TIMEOUT = 3600  # seconds of inactivity before a PunchOut session ends
-    # Key mixed into the keyed hash of buyers' shared secrets. None derives it from SECRET_KEY
-    # (itself kept in the instance folder); set it to rotate SECRET_KEY without re-keying buyers.
-    PUNCHOUT_PEPPER: str | None = None
     # The message log keeps at most this many characters of a document (hostile bodies are big).
     PUNCHOUT_LOG_MAX_CHARS = 1_000_000
-    # Fernet keys (comma-separated, newest first) that encrypt outbound secrets at rest. None
-    # uses instance/encryption_key, created on first use.
-    SHOP_ENCRYPTION_KEYS: str | None = None
 
     # Sandbox: on in the demo, off in production by setting SHOP_SANDBOX=0.
     SANDBOX_ENABLED = True
@@ -170,8 +169,6 @@ def _from_environment(app: Flask) -> None:
                  "RATE_LIMIT_ADDRESS_FAILURES"):
         if env.get(name):
             app.config[name] = int(env[name])
-    if env.get("SHOP_PEPPER"):
-        app.config["PUNCHOUT_PEPPER"] = env["SHOP_PEPPER"]
 
 
 def normalise_database_url(url: str) -> str:

@@ -25,6 +25,7 @@ from shop.punchout.models import (
     TransferredLine,
 )
 from shop.ratelimit.models import AuthFailureBucket, AuthLockout
+from shop.sandbox.models import SandboxDocument, SandboxRequisition
 
 __all__ = [
     "Address", "AddressKind", "AuthFailureBucket", "AuthLockout",
@@ -34,5 +35,5 @@ __all__ = [
     "TransferredLine",
     "Confirmation", "DeliveryAttempt", "InboundDocument", "Invoice", "InvoiceLine", "OrderFlag",
     "OrderPolicy", "OutboxMessage", "PurchaseOrder", "PurchaseOrderVersion", "Shipment",
-    "ShipmentLine",
+    "ShipmentLine", "SandboxDocument", "SandboxRequisition",
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import codecs
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import AnyStr, Generic
 
 MASK = "***"
@@ -123,17 +123,26 @@ class _ElementRedactor(Generic[AnyStr]):
             position = ends + len(self.p.cdata_end)
 
 
+_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+# What a document may start with when it has no byte-order mark: markup or blanks.
+_FIRST_CHARACTERS = frozenset(b"< \t\r\n")
+
+
 def _wide_codec(body: bytes) -> tuple[str, bytes] | None:
-    """The codec and byte-order mark of a UTF-16/32 document (XML 1.0, appendix F)."""
-    boms = [(codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-            (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")]
-    for bom, codec in boms:
+    """The codec and byte-order mark of a UTF-16/32 document (XML 1.0, appendix F).
+
+    Without a mark, the zero bytes around the first character tell the width and the byte
+    order: ``<\\0?\\0`` is UTF-16 little-endian, ``\\0\\0\\0<`` UTF-32 big-endian.
+    """
+    for bom, codec in _WIDE_BOMS:
         if body.startswith(bom):
             return codec, bom
-    if body.startswith(b"<\x00?\x00"):
-        return "utf-16-le", b""
-    if body.startswith(b"\x00<\x00?"):
-        return "utf-16-be", b""
+    head = body[:4].ljust(4, b"\xff")
+    for codec, first, zeros in (("utf-32-le", 0, (1, 2, 3)), ("utf-32-be", 3, (0, 1, 2)),
+                                ("utf-16-le", 0, (1,)), ("utf-16-be", 1, (0,))):
+        if head[first] in _FIRST_CHARACTERS and all(head[i] == 0 for i in zeros):
+            return codec, b""
     return None
 
 
@@ -155,6 +164,57 @@ def redact_xml_secrets(body: bytes) -> bytes:
         else:
             return bom + _ElementRedactor(text, _STR).run().encode(codec)
     return _ElementRedactor(body, _BYTES).run()
+
+
+def redact_xml_text(text: str) -> str:
+    """``redact_xml_secrets`` for a document that is already text."""
+    return _ElementRedactor(text, _STR).run()
+
+
+# ---------- documents as text (message logs, admin pages) ----------
+
+_DECLARED_ENCODING = re.compile(
+    rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']"""
+)
+
+
+def decode_document(body: bytes) -> str:
+    """Best-effort text of an XML body: byte-order mark or zero bytes (UTF-16/32), then the
+    declared encoding (ISO-8859-1, windows-1252, ...), then UTF-8; never raises."""
+    wide = _wide_codec(body)
+    if wide is not None:
+        codec, bom = wide
+        return body[len(bom):].decode(codec, errors="replace")
+    if body.startswith(codecs.BOM_UTF8):
+        return body[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace")
+    declared = _DECLARED_ENCODING.match(body[:300])
+    if declared is not None:
+        codec = declared.group(1).decode("ascii")
+        try:
+            # Only a codec that writes markup as ASCII can be what the declaration says:
+            # a document claiming UTF-16 without its zero bytes is read as UTF-8 instead.
+            if "<?xml".encode(codec) == b"<?xml":
+                return body.decode(codec, errors="replace")
+        except (LookupError, UnicodeError):
+            pass  # an unknown encoding name: UTF-8 below
+    return body.decode("utf-8", errors="replace")
+
+
+def redact_document(body: bytes | str) -> str:
+    """The text of a raw document, ready to store or show: decoded, its secrets masked.
+
+    Bytes are masked before decoding and the text again after it, so a secret is hidden
+    whichever way the document is read.
+    """
+    if isinstance(body, str):
+        return redact_xml_text(body)
+    return redact_xml_text(decode_document(redact_xml_secrets(body)))
+
+
+def redact_fields(fields: Mapping[str, str], secret_names: Iterable[str]) -> dict[str, str]:
+    """A copy of form fields (an OCI login, say) with the named fields masked, in any case."""
+    secret = {name.casefold() for name in secret_names}
+    return {name: MASK if name.casefold() in secret else value for name, value in fields.items()}
 
 
 # ---------- free text (log lines) ----------

@@ -110,6 +110,11 @@ class SecretCipher:
     def key_count(self) -> int:
         return len(self._fernets)
 
+    @property
+    def fernet(self) -> MultiFernet:
+        """The keys as one MultiFernet, for code that works with bytes."""
+        return self._multi
+
     def encrypt(self, plaintext: str) -> str:
         """A Fernet token (ASCII text starting with ``gAAAAA``) for ``plaintext``."""
         return self._multi.encrypt(plaintext.encode("utf-8")).decode("ascii")
@@ -225,11 +230,13 @@ def outbound_cipher(app: Flask | None = None) -> SecretCipher:
     """
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if keys_from_environment(app):
-        cipher: SecretCipher | None = app.extensions.get("shop.outbound_cipher")
-        if cipher is None:
-            cipher = SecretCipher(parse_keys(app.config["SHOP_ENCRYPTION_KEYS"]))
-            app.extensions["shop.outbound_cipher"] = cipher
-        return cipher
+        configured = str(app.config["SHOP_ENCRYPTION_KEYS"])
+        cached: tuple[str, SecretCipher] | None = app.extensions.get("shop.outbound_cipher")
+        if cached is None or cached[0] != configured:
+            # Keyed by the configured text: a changed setting takes effect at once.
+            cached = (configured, SecretCipher(parse_keys(configured)))
+            app.extensions["shop.outbound_cipher"] = cached
+        return cached[1]
     path = key_file_path(app)
     if not path.exists():
         read_or_create_secret_file(path, new_encryption_key())
@@ -252,7 +259,10 @@ def reencrypt_columns(connection: Connection, metadata: MetaData, cipher: Secret
     for table in metadata.sorted_tables:
         key_columns = list(table.primary_key.columns)
         for column in (c for c in table.columns if c.info.get(ENCRYPTED_COLUMN)):
-            rows = connection.execute(select(*key_columns, column).where(column.is_not(None)))
+            # An empty value means "no secret set": there is nothing to re-encrypt.
+            rows = connection.execute(
+                select(*key_columns, column).where(column.is_not(None), column != "")
+            )
             for *key, token in rows.all():
                 if cipher.uses_newest_key(token):
                     continue

@@ -29,8 +29,14 @@ def proxied_app_fixture(app: Flask, database_url: str) -> Iterator[Flask]:
     from shop import create_app
     from shop.extensions import db
 
-    proxied = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "shop.test",
-                          "SQLALCHEMY_DATABASE_URI": database_url, "SHOP_PROXY_HOPS": 1})
+    proxied = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "SERVER_NAME": "shop.test",
+        "SQLALCHEMY_DATABASE_URI": database_url, "SHOP_PROXY_HOPS": 1,
+        # The same pepper and keys as ``app``: its connections are checked here.
+        "INBOUND_SECRET_PEPPER": app.config["INBOUND_SECRET_PEPPER"],
+        "SHOP_ENCRYPTION_KEYS": app.config["SHOP_ENCRYPTION_KEYS"],
+        "CXML_DTD_DIR": app.config["CXML_DTD_DIR"],
+    })
     with proxied.app_context():
         yield proxied
         db.session.remove()

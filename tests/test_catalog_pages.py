@@ -53,6 +53,18 @@ def test_home_shows_featured_products_at_list_price_to_visitors(client, office, 
     assert "€9.80" in page and "Your contract price" not in page
 
 
+def test_home_shows_featured_products_at_the_buyers_contract_price(client, office, make_product,
+                                                                   make_user, make_company):
+    stapler = make_product("FEAT-1", "Featured stapler", "9.80", featured=True,
+                           category=office[1])
+    acme = make_company("Acme Industries")
+    add_contract_price(acme, stapler, "8.10")
+    login_as(client, make_user(company=acme))
+    card = select_all(lxml_html.fromstring(client.get("/").text), ".product-card")[0]
+    assert "€8.10" in card.text_content() and "Your contract price" in card.text_content()
+    assert select_all(card, "s.price-list")[0].text_content() == "List price €9.80"
+
+
 def test_home_counts_follow_catalog_changes(client, office, make_product):
     make_product("A-1", "First", category=office[1])
     assert "1 product<" in client.get("/").text
@@ -327,3 +339,29 @@ def test_product_model_defaults_fit_the_card(client, office):
                            category=office[1]))
     db.session.commit()
     assert client.get("/categories/pens").status_code == 200
+
+
+def test_links_work_for_skus_and_slugs_with_odd_characters(client, make_category, make_product):
+    category = make_category("odd slug+ü", "Odd")
+    make_product("A B&C+ü?#%", "Odd product", category=category, featured=True)
+    home = lxml_html.fromstring(client.get("/").text)
+    category_link = select_all(home, ".category-card")[0].get("href")
+    listing = client.get(category_link)
+    assert listing.status_code == 200
+    product_link = select_all(lxml_html.fromstring(listing.text), ".product-card h3 a")[0]
+    page = client.get(product_link.get("href"))
+    assert page.status_code == 200 and "Odd product" in page.text
+    image = select_all(lxml_html.fromstring(page.text), ".product-page img")[0].get("src")
+    assert client.get(image).mimetype == "image/svg+xml"
+
+
+def test_error_pages_render_without_the_category_bar_when_the_database_is_down(tmp_path):
+    from shop import create_app
+
+    missing = tmp_path / "no" / "such" / "dir" / "shop.db"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    client = app.test_client()
+    not_found = client.get("/no-such-page")
+    assert not_found.status_code == 404 and "category-nav" not in not_found.text
+    broken = client.get("/")
+    assert broken.status_code == 500 and "shop.css" in broken.text

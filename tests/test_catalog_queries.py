@@ -11,6 +11,13 @@ from shop.extensions import db
 from tests.catalog_support import add_contract_price, add_products, count_queries, login_as
 
 
+@pytest.fixture(autouse=True)
+def _render_every_time(app):
+    # These tests count what rendering a page costs; served from the page cache
+    # (test_catalog_page_cache.py) a page would cost no query at all.
+    app.config["PAGE_CACHE_BYTES"] = 0
+
+
 @pytest.fixture
 def catalog(make_category):
     office = make_category("office", "Office")
@@ -118,3 +125,17 @@ def test_featured_products_are_found_by_index(app, catalog):
     add_products(catalog[1], 3, featured=True)
     plan = _plan(select(Product.id).where(Product.featured == true(), Product.active == true()))
     assert "ix_products_featured" in plan
+
+
+def test_search_counts_inside_the_full_text_index(app, catalog):
+    from shop.catalog.search import _fts, _PostgresSearch, _SqliteSearch
+
+    add_products(catalog[1], 3, description="Paper clips")
+    if db.engine.dialect.name == "postgresql":
+        where = _PostgresSearch(["paper"], []).where
+        plan = _plan(select(func.count()).select_from(Product).where(*where))
+        assert "ix_products_search" in plan and "Seq Scan" not in plan
+    else:
+        where = _SqliteSearch(["paper"], []).where
+        plan = _plan(select(func.count()).select_from(_fts).where(*where))
+        assert "VIRTUAL TABLE INDEX" in plan and "products " not in plan.replace("products_fts", "")

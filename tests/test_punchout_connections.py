@@ -14,6 +14,12 @@ from shop.extensions import db
 from shop.punchout import credentials, services
 from shop.punchout.errors import ConnectionInvalid
 from shop.punchout.models import BuyerConnection, ConnectionIdentity, IdentityRole
+from shop.secrets_store import (
+    SecretCipher,
+    hash_inbound_secret,
+    parse_keys,
+    verify_inbound_secret,
+)
 
 ARIBA = ("NetworkID", "AN-NETWORK")
 
@@ -51,6 +57,34 @@ def test_outbound_secret_is_encrypted_and_rotates(app, make_connection):
     app.config["SHOP_ENCRYPTION_KEYS"] = new_key  # the old key is gone now
     db.session.refresh(connection)
     assert services.decrypt_outbound_secret(connection.outbound_secret_encrypted) == "outbound-pw"
+
+
+def test_shared_secret_hash_is_the_shops_one_inbound_hash(app, make_connection):
+    # One pepper (INBOUND_SECRET_PEPPER / SHOP_SECRET_PEPPER) for every inbound secret.
+    connection = make_connection()
+    pepper = app.config["INBOUND_SECRET_PEPPER"].encode()
+    assert connection.secret_hash == hash_inbound_secret(SECRET, pepper)
+    assert verify_inbound_secret(SECRET, connection.secret_hash, pepper)
+    assert "PUNCHOUT_PEPPER" not in app.config
+
+
+def test_rotate_key_command_reencrypts_outbound_secrets(app, runner, tmp_path, make_connection):
+    app.config["SHOP_ENCRYPTION_KEYS"] = None  # keys from a file, as after installation
+    app.config["ENCRYPTION_KEY_FILE"] = str(tmp_path / "keys")
+    make_connection("No outbound secret")  # an empty column is left alone
+    connection = services.create_connection(
+        services.ConnectionSettings(name="Out", company_name="Acme Industries",
+                                    identities=[("DUNS", "42")]),
+        shared_secret="x" * 12, outbound_secret="outbound-pw", create_company=True,
+    )
+    old_token = connection.outbound_secret_encrypted
+    result = runner.invoke(args=["secrets", "rotate-key"])
+    assert result.exit_code == 0, result.output
+    assert "Re-encrypted 1 stored secret" in result.output
+    db.session.expire_all()
+    assert connection.outbound_secret_encrypted != old_token
+    newest = SecretCipher(parse_keys((tmp_path / "keys").read_text())[:1])
+    assert newest.decrypt(connection.outbound_secret_encrypted) == "outbound-pw"
 
 
 def test_outbound_secret_with_a_lost_key_is_a_clear_error(app, make_connection):

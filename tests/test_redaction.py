@@ -11,7 +11,14 @@ import pytest
 from lxml import etree
 
 from shop.logging_setup import RedactingFilter, add_filter, install_redaction
-from shop.redaction import MASK, redact_text, redact_xml_secrets
+from shop.redaction import (
+    MASK,
+    decode_document,
+    redact_document,
+    redact_fields,
+    redact_text,
+    redact_xml_secrets,
+)
 from shop.secrets_store import SecretCipher, new_encryption_key
 from tests.conftest import shared_path
 
@@ -141,6 +148,85 @@ def test_hostile_bodies_finish_with_a_stable_answer(body):
     redacted = redact_xml_secrets(body)
     assert len(redacted) <= len(body)
     assert redact_xml_secrets(redacted) == redacted  # masking a masked document changes nothing
+
+
+# ---------- documents as text (message log) ----------
+
+
+MESSAGE = b"""<?xml version="1.0" encoding="UTF-8"?>
+<cXML payloadID="1@b" timestamp="2025-01-01T00:00:00+00:00"><Header>
+<Sender><Credential domain="NetworkID"><Identity>AN1</Identity>
+<SharedSecret>top-secret</SharedSecret></Credential>
+<Credential domain="x"><Identity>y</Identity><CredentialMac type="FromSenderCredentials"
+ algorithm="HMAC-SHA1-96" creationDate="2025" expirationDate="2026">bWFjLXZhbHVl</CredentialMac>
+</Credential><UserAgent>t</UserAgent></Sender></Header></cXML>"""
+
+
+def test_redaction_masks_shared_secrets_and_macs():
+    text = redact_document(MESSAGE)
+    assert "top-secret" not in text and "bWFjLXZhbHVl" not in text
+    assert f"<SharedSecret>{MASK}</SharedSecret>" in text
+    assert 'algorithm="HMAC-SHA1-96"' in text  # the rest of the document is kept
+    assert "<Identity>AN1</Identity>" in text
+
+
+@pytest.mark.parametrize("body, secret", [
+    (b"<sharedsecret>abc-secret</SHAREDSECRET>", "abc-secret"),
+    (b"<cxml:SharedSecret >ns-secret</cxml:SharedSecret>", "ns-secret"),
+    (b"<SharedSecret><![CDATA[cdata-secret]]></SharedSecret>", "cdata-secret"),
+    (b"<SharedSecret>unclosed-secret <Identity>x</Identity>", "unclosed-secret"),
+    (b"<SharedSecret>one</SharedSecret><SharedSecret>second-one</SharedSecret>", "second-one"),
+    ("<?xml version='1.0' encoding='UTF-16'?><SharedSecret>utf16-secret</SharedSecret>"
+     .encode("utf-16"), "utf16-secret"),
+    ("<?xml version='1.0' encoding='ISO-8859-1'?><SharedSecret>lätin-secret</SharedSecret>"
+     .encode("latin-1"), "lätin-secret"),
+])
+def test_redaction_survives_odd_and_broken_documents(body, secret):
+    assert secret not in redact_document(body)
+
+
+def test_redaction_keeps_empty_elements_and_other_text():
+    body = b"<SharedSecret/><Comments>SharedSecret is a word</Comments>"
+    assert redact_document(body) == body.decode()
+
+
+def test_decoding_falls_back_to_utf8_for_unknown_encodings():
+    assert decode_document(b"<?xml version='1.0' encoding='no-such'?><a>\xc3\xa9</a>").endswith(
+        "<a>é</a>")
+
+
+def test_form_fields_are_redacted_by_name_in_any_case():
+    fields = {"USERNAME": "u", "password": "p", "HOOK_URL": "https://x"}
+    assert redact_fields(fields, ["PASSWORD"]) == {
+        "USERNAME": "u", "password": MASK, "HOOK_URL": "https://x"}
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_wide_documents_without_a_mark_or_declaration_are_masked(codec):
+    # Zero bytes around the first "<" give the encoding away (XML 1.0, appendix F).
+    body = "<Credential><SharedSecret>abracadabra</SharedSecret></Credential>".encode(codec)
+    assert "abracadabra" not in redact_xml_secrets(body).decode(codec)
+    assert redact_document(body) == "<Credential><SharedSecret>***</SharedSecret></Credential>"
+
+
+def test_a_document_that_lies_about_its_encoding_is_still_masked():
+    # Declared UTF-16 but written in ASCII: read as UTF-8, and masked either way.
+    body = b"<?xml version='1.0' encoding='UTF-16'?><SharedSecret>ascii-secret</SharedSecret>"
+    text = redact_document(body)
+    assert "ascii-secret" not in text and "<SharedSecret>***</SharedSecret>" in text
+    assert "ascii-secret" not in redact_document(body).encode("utf-16-le").decode("latin-1")
+
+
+def test_decoding_never_raises():
+    for body in (b"\xff\xfe<\x00", b"<\x00?", b"\xef\xbb\xbf\xff", b"\x00\x00\x00<\x00",
+                 b"<?xml encoding='" + b"x" * 500 + b"'?>"):
+        assert isinstance(decode_document(body), str)
+
+
+def test_only_the_named_form_fields_are_masked():
+    fields = {"~PASSWORD": "p", "Passwort": "kept", "password": "q"}
+    assert redact_fields(fields, ["~password", "PASSWORD"]) == {
+        "~PASSWORD": MASK, "Passwort": "kept", "password": MASK}
 
 
 # ---------- log text ----------

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 11:59:04.167542
+Create Date: 2026-11-27 12:12:01.189239
 
 """
 from alembic import op
@@ -245,6 +245,38 @@ def upgrade():
     with op.batch_alter_table('cart_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cart_lines_cart_id'), ['cart_id'], unique=False)
 
+    op.create_table('inbound_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=False),
+    sa.Column('sender_identity', sa.String(length=400), nullable=False),
+    sa.Column('document_type', sa.String(length=64), nullable=False),
+    sa.Column('deployment_mode', sa.String(length=16), nullable=False),
+    sa.Column('order_id', sa.String(length=100), nullable=False),
+    sa.Column('line_count', sa.Integer(), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
+    sa.Column('remote_addr', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.Enum('received', 'processed', 'rejected', 'failed', name='inboundstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('claim_token', sa.String(length=32), nullable=True),
+    sa.Column('claimed_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answer_code', sa.Integer(), nullable=True),
+    sa.Column('answer_text', sa.String(length=255), nullable=False),
+    sa.Column('answer_body', sa.LargeBinary(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('received_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('processed_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_inbound_documents_connection_id_buyer_connections')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inbound_documents')),
+    sa.UniqueConstraint('connection_id', 'payload_id', name=op.f('uq_inbound_documents_connection_id_payload_id'))
+    )
+    with op.batch_alter_table('inbound_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_inbound_documents_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_documents_received_at'), ['received_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_inbound_documents_status'), ['status'], unique=False)
+
     op.create_table('order_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
@@ -282,6 +314,35 @@ def upgrade():
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_order_lines_order_id'), ['order_id'], unique=False)
 
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=True),
+    sa.Column('document_type', sa.String(length=64), nullable=False),
+    sa.Column('reference', sa.String(length=64), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.LargeBinary(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', name='outboxstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('give_up_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('last_status_text', sa.String(length=255), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_outbox_messages_connection_id_buyer_connections')),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_outbox_messages_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('payload_id', name=op.f('uq_outbox_messages_payload_id'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_outbox_messages_due', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_order_id'), ['order_id'], unique=False)
+
     op.create_table('punchout_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('connection_id', sa.Integer(), nullable=False),
@@ -313,6 +374,116 @@ def upgrade():
     with op.batch_alter_table('punchout_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_punchout_sessions_connection_id'), ['connection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_punchout_sessions_user_id'), ['user_id'], unique=False)
+
+    op.create_table('purchase_order_policies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('catalog_policy', sa.Enum('flag', 'reject', name='catalogpolicy', native_enum=False, length=32), nullable=False),
+    sa.Column('price_tolerance', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('updated_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_purchase_order_policies_connection_id_buyer_connections')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_order_policies')),
+    sa.UniqueConstraint('connection_id', name=op.f('uq_purchase_order_policies_connection_id'))
+    )
+    op.create_table('purchase_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('connection_id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.String(length=100), nullable=False),
+    sa.Column('shop_order_id', sa.Integer(), nullable=True),
+    sa.Column('deployment_mode', sa.String(length=16), nullable=False),
+    sa.Column('buyer_credentials', sa.JSON(), nullable=False),
+    sa.Column('shop_credentials', sa.JSON(), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=False),
+    sa.Column('order_date', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('current_version', sa.Integer(), nullable=False),
+    sa.Column('needs_review', sa.Boolean(), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['connection_id'], ['buyer_connections.id'], name=op.f('fk_purchase_orders_connection_id_buyer_connections')),
+    sa.ForeignKeyConstraint(['shop_order_id'], ['orders.id'], name=op.f('fk_purchase_orders_shop_order_id_orders')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_orders')),
+    sa.UniqueConstraint('connection_id', 'order_id', name=op.f('uq_purchase_orders_connection_id_order_id')),
+    sa.UniqueConstraint('shop_order_id', name=op.f('uq_purchase_orders_shop_order_id'))
+    )
+    with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_orders_connection_id'), ['connection_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_orders_needs_review'), ['needs_review'], unique=False)
+
+    op.create_table('order_confirmations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('confirm_id', sa.String(length=64), nullable=False),
+    sa.Column('type', sa.String(length=20), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('comments', sa.Text(), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_confirmations_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_order_confirmations_outbox_message_id_outbox_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_confirmations')),
+    sa.UniqueConstraint('confirm_id', name=op.f('uq_order_confirmations_confirm_id'))
+    )
+    with op.batch_alter_table('order_confirmations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_confirmations_order_id'), ['order_id'], unique=False)
+
+    op.create_table('order_invoices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.String(length=64), nullable=False),
+    sa.Column('invoice_date', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('tax_rate', sa.Numeric(precision=7, scale=4), nullable=False),
+    sa.Column('pay_in_days', sa.Integer(), nullable=False),
+    sa.Column('subtotal', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('shipping', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('tax', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('net', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_invoices_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_order_invoices_outbox_message_id_outbox_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_invoices')),
+    sa.UniqueConstraint('invoice_id', name=op.f('uq_order_invoices_invoice_id'))
+    )
+    with op.batch_alter_table('order_invoices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_invoices_order_id'), ['order_id'], unique=False)
+
+    op.create_table('order_shipments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.String(length=64), nullable=False),
+    sa.Column('carrier', sa.String(length=100), nullable=False),
+    sa.Column('tracking_number', sa.String(length=100), nullable=False),
+    sa.Column('shipped_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('complete', sa.Boolean(), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('outbox_message_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_shipments_order_id_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outbox_message_id'], ['outbox_messages.id'], name=op.f('fk_order_shipments_outbox_message_id_outbox_messages')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_shipments')),
+    sa.UniqueConstraint('shipment_id', name=op.f('uq_order_shipments_shipment_id'))
+    )
+    with op.batch_alter_table('order_shipments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_shipments_order_id'), ['order_id'], unique=False)
+
+    op.create_table('outbox_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('http_status', sa.Integer(), nullable=True),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('status_text', sa.String(length=255), nullable=False),
+    sa.Column('error', sa.String(length=500), nullable=False),
+    sa.Column('outcome', sa.Enum('sent', 'retry', 'failed', name='outcome', native_enum=False, length=32), nullable=False),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['message_id'], ['outbox_messages.id'], name=op.f('fk_outbox_attempts_message_id_outbox_messages'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_attempts'))
+    )
+    with op.batch_alter_table('outbox_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_attempts_message_id'), ['message_id'], unique=False)
 
     op.create_table('punchout_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -372,6 +543,81 @@ def upgrade():
     with op.batch_alter_table('punchout_transferred_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_punchout_transferred_lines_session_id'), ['session_id'], unique=False)
 
+    op.create_table('purchase_order_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('purchase_order_id', sa.Integer(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('inbound_document_id', sa.Integer(), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.Enum('new', 'update', 'delete', name='versiontype', native_enum=False, length=32), nullable=False),
+    sa.Column('disposition', sa.Enum('applied', 'duplicate', 'refused', name='disposition', native_enum=False, length=32), nullable=False),
+    sa.Column('order_version', sa.Integer(), nullable=True),
+    sa.Column('order_date', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('content_sha256', sa.String(length=64), nullable=False),
+    sa.Column('total', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('header', sa.JSON(), nullable=False),
+    sa.Column('lines', sa.JSON(), nullable=False),
+    sa.Column('note', sa.Text(), nullable=False),
+    sa.Column('received_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['inbound_document_id'], ['inbound_documents.id'], name=op.f('fk_purchase_order_versions_inbound_document_id_inbound_documents')),
+    sa.ForeignKeyConstraint(['purchase_order_id'], ['purchase_orders.id'], name=op.f('fk_purchase_order_versions_purchase_order_id_purchase_orders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_order_versions')),
+    sa.UniqueConstraint('inbound_document_id', name=op.f('uq_purchase_order_versions_inbound_document_id')),
+    sa.UniqueConstraint('purchase_order_id', 'sequence', name=op.f('uq_purchase_order_versions_purchase_order_id_sequence'))
+    )
+    with op.batch_alter_table('purchase_order_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_purchase_order_versions_purchase_order_id'), ['purchase_order_id'], unique=False)
+
+    op.create_table('order_invoice_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('line_number', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.Column('unit_price', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.Column('amount', sa.Numeric(precision=14, scale=4), nullable=False),
+    sa.ForeignKeyConstraint(['invoice_id'], ['order_invoices.id'], name=op.f('fk_order_invoice_lines_invoice_id_order_invoices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_order_invoice_lines_order_line_id_order_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_invoice_lines')),
+    sa.UniqueConstraint('invoice_id', 'order_line_id', name=op.f('uq_order_invoice_lines_invoice_id_order_line_id'))
+    )
+    with op.batch_alter_table('order_invoice_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_invoice_lines_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_invoice_lines_order_line_id'), ['order_line_id'], unique=False)
+
+    op.create_table('order_shipment_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shipment_id', sa.Integer(), nullable=False),
+    sa.Column('order_line_id', sa.Integer(), nullable=False),
+    sa.Column('line_number', sa.Integer(), nullable=False),
+    sa.Column('quantity', sa.Numeric(precision=14, scale=3), nullable=False),
+    sa.ForeignKeyConstraint(['order_line_id'], ['order_lines.id'], name=op.f('fk_order_shipment_lines_order_line_id_order_lines')),
+    sa.ForeignKeyConstraint(['shipment_id'], ['order_shipments.id'], name=op.f('fk_order_shipment_lines_shipment_id_order_shipments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_order_shipment_lines')),
+    sa.UniqueConstraint('shipment_id', 'order_line_id', name=op.f('uq_order_shipment_lines_shipment_id_order_line_id'))
+    )
+    with op.batch_alter_table('order_shipment_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_order_shipment_lines_order_line_id'), ['order_line_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_order_shipment_lines_shipment_id'), ['shipment_id'], unique=False)
+
+    op.create_table('purchase_order_flags',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('purchase_order_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('line_number', sa.Integer(), nullable=True),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_by', sa.String(length=254), nullable=False),
+    sa.ForeignKeyConstraint(['purchase_order_id'], ['purchase_orders.id'], name=op.f('fk_purchase_order_flags_purchase_order_id_purchase_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['purchase_order_versions.id'], name=op.f('fk_purchase_order_flags_version_id_purchase_order_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_purchase_order_flags'))
+    )
+    with op.batch_alter_table('purchase_order_flags', schema=None) as batch_op:
+        batch_op.create_index('ix_purchase_order_flags_open', ['purchase_order_id', 'resolved_at'], unique=False)
+
     # ### end Alembic commands ###
     # Full-text search over products (FTS5 on SQLite, a GIN index on PostgreSQL).
     create_search_index(op.get_bind())
@@ -380,6 +626,24 @@ def upgrade():
 def downgrade():
     drop_search_index(op.get_bind())
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('purchase_order_flags', schema=None) as batch_op:
+        batch_op.drop_index('ix_purchase_order_flags_open')
+
+    op.drop_table('purchase_order_flags')
+    with op.batch_alter_table('order_shipment_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_shipment_lines_shipment_id'))
+        batch_op.drop_index(batch_op.f('ix_order_shipment_lines_order_line_id'))
+
+    op.drop_table('order_shipment_lines')
+    with op.batch_alter_table('order_invoice_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_invoice_lines_order_line_id'))
+        batch_op.drop_index(batch_op.f('ix_order_invoice_lines_invoice_id'))
+
+    op.drop_table('order_invoice_lines')
+    with op.batch_alter_table('purchase_order_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_order_versions_purchase_order_id'))
+
+    op.drop_table('purchase_order_versions')
     with op.batch_alter_table('punchout_transferred_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_punchout_transferred_lines_session_id'))
 
@@ -395,11 +659,40 @@ def downgrade():
         batch_op.drop_index('ix_punchout_messages_connection_created')
 
     op.drop_table('punchout_messages')
+    with op.batch_alter_table('outbox_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_attempts_message_id'))
+
+    op.drop_table('outbox_attempts')
+    with op.batch_alter_table('order_shipments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_shipments_order_id'))
+
+    op.drop_table('order_shipments')
+    with op.batch_alter_table('order_invoices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_invoices_order_id'))
+
+    op.drop_table('order_invoices')
+    with op.batch_alter_table('order_confirmations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_order_confirmations_order_id'))
+
+    op.drop_table('order_confirmations')
+    with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_purchase_orders_needs_review'))
+        batch_op.drop_index(batch_op.f('ix_purchase_orders_connection_id'))
+
+    op.drop_table('purchase_orders')
+    op.drop_table('purchase_order_policies')
     with op.batch_alter_table('punchout_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_punchout_sessions_user_id'))
         batch_op.drop_index(batch_op.f('ix_punchout_sessions_connection_id'))
 
     op.drop_table('punchout_sessions')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_order_id'))
+        batch_op.drop_index('ix_outbox_messages_due')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_created_at'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_connection_id'))
+
+    op.drop_table('outbox_messages')
     with op.batch_alter_table('order_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_order_lines_order_id'))
 
@@ -408,6 +701,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_events_order_id'))
 
     op.drop_table('order_events')
+    with op.batch_alter_table('inbound_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_inbound_documents_status'))
+        batch_op.drop_index(batch_op.f('ix_inbound_documents_received_at'))
+        batch_op.drop_index(batch_op.f('ix_inbound_documents_order_id'))
+
+    op.drop_table('inbound_documents')
     with op.batch_alter_table('cart_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cart_lines_cart_id'))
 

@@ -18,6 +18,7 @@ from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.accounts.passwords import hash_password, needs_rehash, verify_password
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
+from shop.ratelimit import AuthKind, Decision, get_limiter
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,14 @@ class DuplicateEmail(AccountError):
 
 class WrongPassword(AccountError):
     """The current password given to confirm a change is wrong."""
+
+
+class TooManyAttempts(AccountError):
+    """Logins for this e-mail address (or from this address) are refused for a while."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.message())
+        self.retry_after = decision.retry_after
 
 
 def load_user(user_id: str) -> User | None:
@@ -160,6 +169,24 @@ def authenticate(email: str, password: str) -> User | None:
         user.password_hash = hash_password(password)
         db.session.commit()
         log.info("password hash of user %s upgraded", user.id)
+    return user
+
+
+def log_in(email: str, password: str, address: str | None) -> User | None:
+    """``authenticate`` behind the login rate limit: the user, None, or TooManyAttempts.
+
+    While the e-mail address (or the client address) is locked the password is not even
+    checked, so the right one does not help an attacker; unknown addresses are counted like
+    known ones, so the limit does not tell which accounts exist.
+    """
+    limiter = get_limiter()
+    decision = limiter.check(AuthKind.LOGIN, email, address)
+    if not decision.allowed:
+        log.info("login refused for a locked %s (address %s)", decision.scope, address)
+        raise TooManyAttempts(decision)
+    user = authenticate(email, password)
+    if user is None:
+        limiter.record_failure(AuthKind.LOGIN, email, address)
     return user
 
 

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from shop.accounts import services
 from shop.accounts.forms import ActionForm, LoginForm, PasswordForm, ProfileForm
+from shop.accounts.models import User
 from shop.accounts.next_url import safe_next
 
 log = logging.getLogger(__name__)
@@ -23,26 +34,36 @@ LOGIN_FAILED = "The email or password is not correct."
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> Response:
     """Log in with email and password, then go back to ``next`` when it is on this site."""
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-    error = None
+    error: str | None = None
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            target = safe_next(form.next.data) or url_for("catalog.home")
-            # A fresh session: nothing an attacker planted before login survives it.
-            _clear_session()
-            login_user(user)
-            log.info("user %s logged in", user.id)
-            flash(f"Welcome, {user.display_name}.", "success")
-            return redirect(target)
-        log.info("failed login from %s", request.remote_addr)
-        error = LOGIN_FAILED
+        try:
+            user = services.log_in(form.email.data or "", form.password.data or "",
+                                   request.remote_addr)
+        except services.TooManyAttempts as refused:
+            error, headers = str(refused), {"Retry-After": str(refused.retry_after)}
+        else:
+            if user is not None:
+                return _logged_in(user, safe_next(form.next.data) or url_for("catalog.home"))
+            log.info("failed login from %s", request.remote_addr)
+            error = LOGIN_FAILED
     form.password.data = ""
-    return render_template("accounts/login.html", form=form, error=error)
+    page = render_template("accounts/login.html", form=form, error=error)
+    return make_response(page, 429 if headers else 200, headers)
+
+
+def _logged_in(user: User, target: str) -> Response:
+    # A fresh session: nothing an attacker planted before login survives it.
+    _clear_session()
+    login_user(user)
+    log.info("user %s logged in", user.id)
+    flash(f"Welcome, {user.display_name}.", "success")
+    return redirect(target)
 
 
 @bp.post("/logout")

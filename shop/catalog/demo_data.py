@@ -129,14 +129,11 @@ def _stock_and_lead_time(seed: int) -> tuple[int, int]:
     return stock, lead_time
 
 
-def _description(family: Family, variant: str, maker_part: str, lead_time: int) -> str:
+def _description(family: Family, variant: str, maker_part: str) -> str:
     unit = "piece" if family.unit == "EA" else unit_name(family.unit)
     return (
         f"{family.blurb}\n\n"
-        f"Variant: {variant}. Sold per {unit}; manufacturer {family.maker}, part number "
-        f"{maker_part}.\n\n"
-        f"Orders placed before 3 pm leave our central warehouse the same day when in stock; "
-        f"otherwise allow {lead_time} working days."
+        f"Variant: {variant}. Sold per {unit}; made by {family.maker}, part number {maker_part}."
     )
 
 
@@ -148,7 +145,7 @@ def _product_row(department: Department, leaf: Leaf, family: Family, variant: st
         "sku": sku,
         "name": name,
         "short_description": family.blurb,
-        "description": _description(family, variant, maker_part, lead_time),
+        "description": _description(family, variant, maker_part),
         "list_price": _price(family.price, step),
         "currency": "EUR",
         "unit": family.unit,

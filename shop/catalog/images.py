@@ -90,7 +90,7 @@ def _theme(slug: str) -> tuple[str, str]:
 
 
 def _name_lines(name: str) -> list[str]:
-    lines = textwrap.wrap(_NOT_XML.sub("", name), width=30, max_lines=2, placeholder=" …")
+    lines = textwrap.wrap(_NOT_XML.sub("", name), width=27, max_lines=2, placeholder=" …")
     return lines or [""]
 
 

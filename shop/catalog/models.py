@@ -83,3 +83,17 @@ class ContractPrice(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
 
     product: Mapped[Product] = relationship()
+
+
+class CatalogVersion(db.Model):
+    """One row whose number goes up in every transaction that changes products or categories.
+
+    Every worker and host reads it (at most once per PAGE_CACHE_CHECK_SECONDS) to know
+    whether the catalog pages it keeps rendered are still current (``catalog.page_cache``).
+    Writers update the same row, so they take turns and the number rises in commit order.
+    """
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # always 1
+    version: Mapped[int] = mapped_column(default=0)

@@ -124,7 +124,9 @@ def _listing(category_ids: list[int], sort: str, page: int, per_page: int,
     # and skips `offset` entries without touching the table; only the 24 rows of the page
     # are then read. Skipping 5,000 index entries costs well under a millisecond, so page
     # numbers (?page=200, linkable, with a page count) beat keyset cursors here; keyset
-    # seeks would only pay off at offsets in the hundreds of thousands.
+    # seeks would only pay off at offsets in the hundreds of thousands. A parent category
+    # reads one index range per subcategory and sorts the entries it skips (SQLite's top-N
+    # sorter): still no table rows, but its deep pages cost more than a leaf's.
     page_ids = (
         select(Product.id).where(*where).order_by(*order)
         .limit(per_page).offset((page - 1) * per_page).subquery()

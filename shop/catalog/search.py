@@ -3,8 +3,8 @@
 User input never reaches the full-text syntax as typed: it is cut to a few plain words
 (letters and digits) which are quoted, so quotes, ``*``, ``-``, ``NEAR``, ``OR``, NUL bytes
 or 10 kB of text are just text, never an operator or an error. The last word matches as a
-prefix ("scre" finds "screws"). SQLite uses the FTS5 table, PostgreSQL the GIN expression
-index (``search_index``); both avoid scanning the products table.
+prefix when it has three letters or more ("scr" finds "screws"). SQLite uses the FTS5
+table, PostgreSQL the GIN expression index (``search_index``); neither scans the products.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
     bindparam,
+    case,
     column,
     func,
     literal_column,
@@ -38,6 +38,11 @@ from shop.extensions import db
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 8
 MAX_TERM_CHARS = 40
+# A last word this long or longer also matches as a prefix; shorter ones ("a", "10") would
+# expand to thousands of index terms.
+MIN_PREFIX_CHARS = 3
+# PostgreSQL ranks at most this many matches by ts_rank (see _PostgresSearch).
+RANK_LIMIT = 1_000
 TERM = re.compile(r"[^\W_]+")  # letters and digits; everything else separates words
 # bm25 weights in FTS_COLUMNS order: sku, name, short_description, description,
 # manufacturer, manufacturer_part_number.
@@ -72,39 +77,25 @@ def exact_key(query: str) -> str:
 
 
 def search_products(query: str, page: int = 1, per_page: int = 24,
-                    company_id: int | None = None, include_inactive: bool = False
-                    ) -> SearchResults:
-    """One page of products matching ``query``, exact SKU/part-number matches first.
+                    company_id: int | None = None) -> SearchResults:
+    """One page of active products matching ``query``, exact SKU/part-number matches first.
 
     ``page`` beyond the last page raises NotFound (page 1 always exists, maybe empty).
     """
     cleaned = query.replace("\x00", "").strip()[:MAX_QUERY_CHARS]
     terms = search_terms(cleaned)
-    exact = _exact_matches(exact_key(cleaned), per_page, include_inactive)
-    full_text = _full_text_filter(terms)
-    filters: list[ColumnElement[bool]] = [] if include_inactive else [Product.active == true()]
-    if exact:
-        filters.append(Product.id.not_in(exact))
-    matches = 0
-    if full_text is not None:
-        matches = db.session.scalar(
-            _from_index(select(func.count(Product.id)), bool(terms)).where(full_text, *filters)
-        ) or 0
-    total = len(exact) + matches
+    exact = _exact_matches(exact_key(cleaned), per_page)
+    engine = _PostgresSearch(terms, exact) if _dialect() == "postgresql" else _SqliteSearch(
+        terms, exact)
+    total = len(exact) + (engine.count() if terms else 0)
     if page < 1 or page > page_count(total, per_page):
         raise NotFound("There is no such page.")
 
     start = (page - 1) * per_page
-    on_page = exact[start:start + per_page]
-    products = _load_in_order(on_page)
-    wanted = per_page - len(on_page)
-    if full_text is not None and wanted > 0:
-        ranked = (
-            _from_index(select(Product).options(CARD_COLUMNS), True).where(full_text, *filters)
-            .order_by(_relevance(terms), Product.id)
-            .limit(wanted).offset(max(0, start - len(exact)))
-        )
-        products += db.session.scalars(ranked).all()
+    products = _load_in_order(exact[start:start + per_page])
+    wanted = per_page - len(products)
+    if terms and wanted > 0:
+        products += engine.page(wanted, max(0, start - len(exact)), total - len(exact))
     listing = Listing(products, prices_for(company_id, products), page, per_page, total)
     return SearchResults(cleaned, tuple(terms), listing, frozenset(exact))
 
@@ -113,51 +104,86 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _exact_matches(key: str, limit: int, include_inactive: bool) -> list[int]:
+def _exact_matches(key: str, limit: int) -> list[int]:
     """Ids of products whose SKU or manufacturer part number is the query (both indexed)."""
     if not key:
         return []
     candidates = sorted({key, key.upper()})
-    statement = select(Product.id).where(
-        or_(Product.sku.in_(candidates), Product.manufacturer_part_number.in_(candidates))
+    statement = (
+        select(Product.id)
+        .where(or_(Product.sku.in_(candidates), Product.manufacturer_part_number.in_(candidates)),
+               Product.active == true())
+        # The SKU itself before products that merely share the part number.
+        .order_by(Product.sku.in_(candidates).desc(), Product.sku).limit(limit)
     )
-    if not include_inactive:
-        statement = statement.where(Product.active == true())
-    # The SKU itself before products that merely share the part number.
-    statement = statement.order_by(Product.sku.in_(candidates).desc(), Product.sku).limit(limit)
     return list(db.session.scalars(statement))
 
 
-def _full_text_filter(terms: list[str]) -> ColumnElement[bool] | None:
-    """The dialect's match condition for the terms; None when there is nothing to match."""
-    if not terms:
-        return None
-    if _dialect() == "postgresql":
-        return literal_column(SEARCH_VECTOR_SQL).op("@@")(_tsquery(terms, "tsquery"))
-    phrases = [f'"{term}"' for term in terms]
-    phrases[-1] += "*"
-    return text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=" ".join(phrases))
+class _SqliteSearch:
+    """FTS5: the index holds active products only, so counting and ranking never leave it;
+    only the products of the page are then read from the table."""
+
+    def __init__(self, terms: list[str], exact: list[int]) -> None:
+        phrases = [f'"{term}"' for term in terms]
+        if terms and len(terms[-1]) >= MIN_PREFIX_CHARS:
+            phrases[-1] += "*"
+        self.where = [text(f"{FTS_TABLE} MATCH :fts_query").bindparams(fts_query=" ".join(phrases))]
+        if exact:
+            self.where.append(_fts.c.rowid.not_in(exact))
+
+    def count(self) -> int:
+        return db.session.scalar(select(func.count()).select_from(_fts).where(*self.where)) or 0
+
+    def page(self, limit: int, offset: int, matches: int) -> list[Product]:
+        hits = (
+            select(_fts.c.rowid.label("id"), literal_column(BM25).label("score"))
+            .select_from(_fts).where(*self.where)
+            .order_by(literal_column("score"), _fts.c.rowid).limit(limit).offset(offset)
+            .subquery()
+        )
+        return list(db.session.scalars(
+            select(Product).options(CARD_COLUMNS).join(hits, Product.id == hits.c.id)
+            .order_by(hits.c.score, hits.c.id)
+        ))
 
 
-def _from_index(statement: Select[Any], use_fts_table: bool) -> Select[Any]:
-    """On SQLite, read matches from the FTS table joined to products by rowid."""
-    if use_fts_table and _dialect() == "sqlite":
-        return statement.select_from(_fts).join(Product, Product.id == _fts.c.rowid)
-    return statement
+class _PostgresSearch:
+    """The GIN index finds the matches. Ranking by ts_rank needs each match's tsvector, which
+    an expression index does not store: it is computed again per row (~10 µs each). So only
+    up to RANK_LIMIT matches are ranked that way; broader searches order by how many of the
+    words the name contains, which costs next to nothing."""
 
+    def __init__(self, terms: list[str], exact: list[int]) -> None:
+        self.terms = terms
+        self.vector = literal_column(SEARCH_VECTOR_SQL)
+        self.where = [self.vector.op("@@")(_tsquery(terms, "tsquery")) if terms else true(),
+                      Product.active == true()]
+        if exact:
+            self.where.append(Product.id.not_in(exact))
 
-def _relevance(terms: list[str]) -> ColumnElement[Any]:
-    if _dialect() == "postgresql":
-        vector = literal_column(SEARCH_VECTOR_SQL)
-        return func.ts_rank_cd(vector, _tsquery(terms, "tsquery_rank")).desc()
-    return literal_column(BM25).asc()
+    def count(self) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(Product).where(*self.where)) or 0
+
+    def page(self, limit: int, offset: int, matches: int) -> list[Product]:
+        if matches <= RANK_LIMIT:
+            order = [func.ts_rank_cd(self.vector, _tsquery(self.terms, "tsquery_rank")).desc()]
+        else:
+            lowered = func.lower(Product.name)
+            in_name = [case((func.strpos(lowered, term) > 0, 1), else_=0) for term in self.terms]
+            order = [sum(in_name[1:], in_name[0]).desc(), Product.name]
+        return list(db.session.scalars(
+            select(Product).options(CARD_COLUMNS).where(*self.where)
+            .order_by(*order, Product.id).limit(limit).offset(offset)
+        ))
 
 
 def _tsquery(terms: list[str], name: str) -> ColumnElement[Any]:
-    """PostgreSQL: every word must match, the last one as a prefix. Words are letters and
+    """PostgreSQL: every word must match, the last one also as a prefix. Words are letters and
     digits only (``search_terms``), so quoting them cannot be escaped from."""
     words = [f"'{term}'" for term in terms]
-    words[-1] += ":*"
+    if len(terms[-1]) >= MIN_PREFIX_CHARS:
+        words[-1] += ":*"
     return func.to_tsquery(literal_column("'english'::regconfig"),
                            bindparam(name, " & ".join(words)))
 

@@ -48,35 +48,44 @@ SEARCH_VECTOR_SQL = (
 )
 
 _COLUMNS = ", ".join(FTS_COLUMNS)
-_INSERT_NEW = (
-    f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) "
-    f"VALUES (new.id, {', '.join(f'new.{column}' for column in FTS_COLUMNS)});"
-)
+
+
+def _index_row(prefix: str) -> str:
+    """An INSERT ... SELECT adding (prefix "new") or removing (prefix "old") one product's
+    terms, only when that version of the product is active."""
+    values = ", ".join(f"{prefix}.{column}" for column in FTS_COLUMNS)
+    if prefix == "old":
+        return (f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {_COLUMNS}) "
+                f"SELECT 'delete', old.id, {values} WHERE old.active;")
+    return f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) SELECT new.id, {values} WHERE new.active;"
+
+
 _INSERT_TRIGGER = (
-    f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ai AFTER INSERT ON products BEGIN {_INSERT_NEW} END"
+    f"CREATE TRIGGER {FTS_TABLE}_ai AFTER INSERT ON products BEGIN {_index_row('new')} END"
 )
 
 
 def _sqlite_statements() -> list[str]:
-    columns = _COLUMNS
-    old = ", ".join(f"old.{column}" for column in FTS_COLUMNS)
-    delete_old = (
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, {columns}) VALUES ('delete', old.id, {old});"
-    )
+    # Only active products are indexed, so that searches count and rank inside the index
+    # without reading a single products row; deactivating a product removes its terms.
     return [
-        # porter over unicode61: stemming plus accent folding; prefix indexes of 2 and 3
-        # characters keep prefix queries ("scr*") from walking the whole term list.
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({columns}, "
+        # porter over unicode61: stemming plus accent folding. No prefix indexes: they triple
+        # the index's size and build time, and prefix queries (3 letters or more, see
+        # search.py) read a short range of the sorted term list without them.
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5({_COLUMNS}, "
         "content='products', content_rowid='id', "
-        "tokenize='porter unicode61 remove_diacritics 2', prefix='2 3')",
+        "tokenize='porter unicode61 remove_diacritics 2')",
+        # Dropped and created again so that an existing database gets the current definitions.
+        *(f"DROP TRIGGER IF EXISTS {FTS_TABLE}_{suffix}" for suffix in ("ai", "ad", "au")),
         _INSERT_TRIGGER,
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_ad AFTER DELETE ON products BEGIN "
-        f"{delete_old} END",
-        f"CREATE TRIGGER IF NOT EXISTS {FTS_TABLE}_au AFTER UPDATE OF {columns} ON products "
-        f"BEGIN {delete_old} {_INSERT_NEW} END",
-        # Rebuild from the content table: a no-op on an empty catalog, and it makes the index
-        # right when it is added to (or re-created on) a catalog that already has products.
-        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')",
+        f"CREATE TRIGGER {FTS_TABLE}_ad AFTER DELETE ON products BEGIN {_index_row('old')} END",
+        f"CREATE TRIGGER {FTS_TABLE}_au AFTER UPDATE OF {_COLUMNS}, active ON products "
+        f"BEGIN {_index_row('old')} {_index_row('new')} END",
+        # Refill from the products: instant on an empty catalog, and right when the index is
+        # added to (or repaired on) a catalog that already has products.
+        f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('delete-all')",
+        f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) SELECT id, {_COLUMNS} FROM products "
+        "WHERE active ORDER BY id",
     ]
 
 
@@ -87,9 +96,21 @@ def create_search_index(connection: Connection) -> None:
         for statement in _sqlite_statements():
             connection.execute(text(statement))
     elif dialect == "postgresql":
+        # Partial: inactive products are never searched, so they need no index entries.
         connection.execute(text(
-            f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON products USING gin ({SEARCH_VECTOR_SQL})"
+            f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON products USING gin ({SEARCH_VECTOR_SQL}) "
+            "WHERE active"
         ))
+
+
+def has_search_index(connection: Connection) -> bool:
+    """Whether the full-text index exists (the seed adds it to a database that lacks it)."""
+    if connection.dialect.name == "sqlite":
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = :name"
+        return bool(connection.scalar(text(query), {"name": f"{FTS_TABLE}_ai"}))
+    if connection.dialect.name == "postgresql":
+        return bool(connection.scalar(text("SELECT to_regclass(:name)"), {"name": PG_INDEX}))
+    return False
 
 
 def drop_search_index(connection: Connection) -> None:
@@ -125,7 +146,7 @@ def deferred_search_index(connection: Connection) -> Iterator[None]:
     yield
     connection.execute(
         text(f"INSERT INTO {FTS_TABLE}(rowid, {_COLUMNS}) "
-             f"SELECT id, {_COLUMNS} FROM products WHERE id > :last_id ORDER BY id"),
+             f"SELECT id, {_COLUMNS} FROM products WHERE id > :last_id AND active ORDER BY id"),
         {"last_id": last_id},
     )
     connection.execute(text(_INSERT_TRIGGER))

@@ -14,7 +14,12 @@ from werkzeug.security import generate_password_hash
 from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.catalog import demo_data
 from shop.catalog.models import Category, ContractPrice, Product
-from shop.catalog.search_index import deferred_search_index
+from shop.catalog.page_cache import bump_version
+from shop.catalog.search_index import (
+    create_search_index,
+    deferred_search_index,
+    has_search_index,
+)
 from shop.database import utcnow
 from shop.extensions import db
 
@@ -33,9 +38,14 @@ class SeedReport:
 
 
 def prepare_schema() -> str:
-    """Create the tables when the database has none; a migrated database is left alone."""
+    """Create the tables when the database has none; a migrated database is left alone
+    (except for the search index, added when missing)."""
     tables = set(inspect(db.engine).get_table_names())
     if "alembic_version" in tables:
+        # A migration that predates search would leave it out: add it (once) then.
+        with db.engine.begin() as connection:
+            if not has_search_index(connection):
+                create_search_index(connection)
         return "migrated"
     db.create_all()
     if tables:
@@ -62,6 +72,8 @@ def seed_demo_shop(products: int = 0, progress: Progress | None = None) -> SeedR
     )
     wanted = len(demo_rows) + extra
     report.added["products"] = _insert_products(rows, categories, len(existing), wanted, progress)
+    if report.added["products"]:
+        bump_version(db.session.connection())  # Core inserts: no ORM flush raised it
     _seed_companies(report)
     _seed_contract_prices(report, demo_rows)
     _seed_users(report)

@@ -127,10 +127,3 @@ def list_command(as_json: bool) -> None:
                    f"  company: {row['company']}")
         click.echo(f"      identities: {', '.join(row['identities']) or '-'}")
         click.echo(f"      return URLs: {', '.join(row['return_url_prefixes']) or '-'}")
-
-
-@buyers_cli.command("rotate-keys")
-def rotate_keys_command() -> None:
-    """Re-encrypt outbound secrets under the newest key of SHOP_ENCRYPTION_KEYS."""
-    count = services.reencrypt_outbound_secrets()
-    click.echo(f"Re-encrypted {count} outbound secret(s).")

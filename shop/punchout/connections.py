@@ -26,6 +26,7 @@ from shop.punchout.models import (
     ReturnField,
     UserMapping,
 )
+from shop.secrets_store import outbound_cipher, reencrypt_columns
 
 log = logging.getLogger(__name__)
 
@@ -256,15 +257,13 @@ def set_active(connection_id: int, active: bool) -> BuyerConnection:
 
 
 def reencrypt_outbound_secrets() -> int:
-    """Re-encrypt every outbound secret under the newest key; returns how many changed."""
-    count = 0
-    for connection in db.session.scalars(select(BuyerConnection)):
-        if connection.outbound_secret_encrypted:
-            connection.outbound_secret_encrypted = credentials.reencrypt_outbound_secret(
-                connection.outbound_secret_encrypted
-            )
-            count += 1
+    """Re-encrypt every stored outbound secret under the newest key; returns how many changed.
+
+    The same as ``flask --app shop secrets reencrypt``: every column marked ENCRYPTED_COLUMN.
+    """
+    count = reencrypt_columns(db.session.connection(), db.metadata, outbound_cipher())
     db.session.commit()
+    db.session.expire_all()  # the rows in the session still hold the old tokens
     return count
 
 

@@ -1,62 +1,51 @@
 """Secrets of buyer connections: inbound shared secrets, outbound secrets and start tokens.
 
-* A buyer's shared secret is only ever checked, so only a keyed hash of it is stored:
-  HMAC-SHA256 under a server-side pepper (a database dump alone cannot be brute-forced
-  offline), compared as bytes in constant time.
-* The secret the shop sends to a buyer must be recoverable, so it is encrypted with Fernet;
-  several keys (newest first) allow rotation through MultiFernet.
+The cryptography lives in ``shop.secrets_store``, shared by every door of the shop; this
+module names what PunchOut (cXML and OCI) needs from it:
+
+* A buyer's shared secret is only ever checked, so only its keyed hash is stored
+  (``hash_inbound_secret``: HMAC-SHA256 under the one inbound pepper, compared as bytes in
+  constant time).
+* The secret the shop sends to a buyer must be recoverable, so it is encrypted with the
+  shop's outbound cipher (Fernet, several keys for rotation). The column that holds it is
+  marked ``ENCRYPTED_COLUMN``, so ``flask --app shop secrets rotate-key`` re-encrypts it.
 * StartPage tokens are random and stored as their SHA-256 only.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
-import os
 import secrets
-from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from flask import current_app
+from cryptography.fernet import MultiFernet
 
+from shop import secrets_store
 from shop.errors import ShopError
-
-_PEPPER_LABEL = b"shop.punchout.shared-secret.v1"
 
 
 class OutboundSecretError(ShopError):
     """An outbound secret could not be decrypted with any configured key."""
 
 
-def _pepper() -> bytes:
-    configured = current_app.config.get("PUNCHOUT_PEPPER")
-    if configured:
-        return str(configured).encode()
-    # Derived, not used directly: the session-signing key never keys anything else as-is.
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, _PEPPER_LABEL, hashlib.sha256).digest()
+_LOST_KEY = "The outbound secret cannot be decrypted: its key is no longer configured."
 
 
-def _secret_bytes(secret: str) -> bytes:
-    # surrogatepass: a hostile document must get "wrong secret", never an encoding error.
-    return secret.encode("utf-8", "surrogatepass")
+# ---------- inbound: keyed hash ----------
 
 
 def hash_shared_secret(secret: str) -> str:
-    """The keyed hash (hex) stored for a buyer's shared secret."""
-    return hmac.new(_pepper(), _secret_bytes(secret), hashlib.sha256).hexdigest()
+    """The keyed hash stored for a buyer's shared secret (``hmac-sha256:v1:<hex>``)."""
+    return secrets_store.hash_inbound_secret(secret, secrets_store.inbound_pepper())
 
 
 def check_shared_secret(candidate: str | None, stored_hash: str) -> bool:
     """True when ``candidate`` is the secret behind ``stored_hash`` (constant time)."""
-    computed = hmac.new(_pepper(), _secret_bytes(candidate or ""), hashlib.sha256).digest()
-    try:
-        expected = bytes.fromhex(stored_hash)
-    except ValueError:
-        expected = b""
-    # Compare even when nothing is stored, so the time does not tell "no secret set".
-    matches = hmac.compare_digest(computed, expected.ljust(len(computed), b"\0"))
-    return matches and candidate is not None and len(expected) == len(computed)
+    pepper = secrets_store.inbound_pepper()
+    if candidate is None or not stored_hash:
+        # Hash anyway, so the time does not tell "no secret sent" or "no secret set".
+        secrets_store.hash_inbound_secret(candidate or "", pepper)
+        return False
+    return secrets_store.verify_inbound_secret(candidate, stored_hash, pepper)
 
 
 def secret_hint(secret: str) -> str:
@@ -66,7 +55,10 @@ def secret_hint(secret: str) -> str:
 
 def generate_secret() -> str:
     """A new random shared secret (43 URL-safe characters)."""
-    return secrets.token_urlsafe(32)
+    return secrets_store.new_inbound_secret()
+
+
+# ---------- StartPage tokens ----------
 
 
 def token_digest(token: str) -> str:
@@ -80,35 +72,19 @@ def new_token() -> tuple[str, str]:
     return token, token_digest(token)
 
 
-# ---------- outbound secrets: encrypted at rest ----------
-
-
-def _instance_key(path: Path) -> bytes:
-    """Read the instance's Fernet key, creating it (owner-only) on first use."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(Fernet.generate_key())
-    return path.read_bytes().strip()
+# ---------- outbound: encrypted at rest ----------
 
 
 def outbound_cipher() -> MultiFernet:
-    """Fernet keys from SHOP_ENCRYPTION_KEYS (newest first) or instance/encryption_key."""
-    configured = current_app.config.get("SHOP_ENCRYPTION_KEYS")
-    if configured:
-        keys = [key.strip().encode() for key in str(configured).split(",") if key.strip()]
-    else:
-        keys = [_instance_key(Path(current_app.instance_path) / "encryption_key")]
-    return MultiFernet([Fernet(key) for key in keys])
+    """The shop's outbound keys as a MultiFernet (prefer ``secrets_store.outbound_cipher``)."""
+    return secrets_store.outbound_cipher().fernet
 
 
 def encrypt_outbound_secret(secret: str) -> str:
     """Encrypt a secret the shop sends to a buyer; empty stays empty."""
     if not secret:
         return ""
-    return outbound_cipher().encrypt(secret.encode()).decode("ascii")
+    return secrets_store.outbound_cipher().encrypt(secret)
 
 
 def decrypt_outbound_secret(token: str) -> str:
@@ -116,11 +92,9 @@ def decrypt_outbound_secret(token: str) -> str:
     if not token:
         return ""
     try:
-        return outbound_cipher().decrypt(token.encode("ascii")).decode()
-    except InvalidToken:
-        raise OutboundSecretError(
-            "The outbound secret cannot be decrypted: its key is no longer configured."
-        ) from None
+        return secrets_store.outbound_cipher().decrypt(token)
+    except secrets_store.UndecryptableSecret:
+        raise OutboundSecretError(_LOST_KEY) from None
 
 
 def reencrypt_outbound_secret(token: str) -> str:
@@ -128,8 +102,6 @@ def reencrypt_outbound_secret(token: str) -> str:
     if not token:
         return ""
     try:
-        return outbound_cipher().rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken:
-        raise OutboundSecretError(
-            "The outbound secret cannot be decrypted: its key is no longer configured."
-        ) from None
+        return secrets_store.outbound_cipher().rotate(token)
+    except secrets_store.UndecryptableSecret:
+        raise OutboundSecretError(_LOST_KEY) from None

@@ -33,9 +33,21 @@ class StartRefused(PermissionDenied):
     explanation can still be shown inside the buyer's frame.
     """
 
+    status = 403
+
     def __init__(self, message: str, frame_ancestors: list[str] | None = None) -> None:
         super().__init__(message)
         self.frame_ancestors = frame_ancestors or []
+
+
+class StartLocked(StartRefused):
+    """Too many bad StartPage tokens from this client address: refused for a while."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class SessionEnded(ShopError):

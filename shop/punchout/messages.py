@@ -12,7 +12,7 @@ from sqlalchemy.sql import Select
 from shop.errors import NotFound
 from shop.extensions import db
 from shop.punchout.models import Direction, MessageLog
-from shop.punchout.redaction import redact_document
+from shop.redaction import redact_document
 
 TRUNCATED = "\n[… truncated: the document was longer than the message log keeps]"
 

@@ -34,6 +34,9 @@ SESSION_KEY = "punchout_session_id"
 # Requests that never run in procurement mode: assets, and the PunchOut entry points,
 # which replace whatever session the browser had.
 _EXEMPT = {"static", "punchout.setup", "punchout.start", "health.healthz"}
+# The built-in buyer simulator plays the procurement system on the shop's own origin: its
+# pages (where carts come back to) are the buyer's, never part of a PunchOut session.
+_EXEMPT_BLUEPRINTS = {"sandbox"}
 # Pages that make no sense while shopping for a procurement system.
 _REPLACED_BLUEPRINTS = {"checkout", "orders", "accounts"}
 _ALLOWED_ENDPOINTS = {"accounts.logout"}
@@ -41,26 +44,36 @@ _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class ProcurementSessionInterface(SecureCookieSessionInterface):
-    """Session cookies that survive inside a buyer's cross-site iframe.
+    """Session cookies that survive inside a buyer's cross-site iframe, and only there.
 
-    Over https (directly or behind ProxyFix) the cookie is ``SameSite=None; Secure;
-    Partitioned``: cross-site frames only get cookies marked so, and browsers that block
-    third-party cookies (headless Chromium by default) still keep partitioned (CHIPS) ones.
+    Over https (directly or behind ProxyFix) the cookie of a PunchOut session is
+    ``SameSite=None; Secure; Partitioned``: cross-site frames only get cookies marked so, and
+    browsers that block third-party cookies (headless Chromium by default) still keep
+    partitioned (CHIPS) ones. Every other session keeps ``SameSite=Lax`` (plus ``Secure``
+    over https), so a normal customer's cookie never travels with another site's request.
     Over plain http (development) ``SameSite=None`` would be refused, so Lax stays.
     """
+
+    @staticmethod
+    def _framed_session() -> bool:
+        if not has_request_context() or not request.is_secure:
+            return False
+        # The request started in procurement mode (also when it has just ended it: the
+        # deleting cookie must carry the same attributes), or it has just entered it.
+        return bool(g.get("procurement_cookie")) or SESSION_KEY in session
 
     @staticmethod
     def _secure_request() -> bool:
         return has_request_context() and request.is_secure
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
-        return "None" if self._secure_request() else super().get_cookie_samesite(app)
+        return "None" if self._framed_session() else super().get_cookie_samesite(app)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return self._secure_request() or super().get_cookie_secure(app)
 
     def get_cookie_partitioned(self, app: Flask) -> bool:
-        return self._secure_request() or super().get_cookie_partitioned(app)
+        return self._framed_session() or super().get_cookie_partitioned(app)
 
 
 def init_app(app: Flask) -> None:
@@ -89,12 +102,13 @@ def load_procurement_mode() -> Response | tuple[str, int] | None:
     """before_app_request: load the session, end expired ones, guard replaced pages."""
     # g outlives a request when an app context is already pushed (tests, CLI): start clean.
     for name in ("punchout_session", "punchout_cart_id", "punchout_read_only", "frame_ancestors",
-                 "open_form_action"):
+                 "open_form_action", "procurement_cookie"):
         g.pop(name, None)
     # Unknown URLs (endpoint None) still load the session: their 404 page shows in the frame.
-    if request.endpoint in _EXEMPT:
+    if request.endpoint in _EXEMPT or request.blueprint in _EXEMPT_BLUEPRINTS:
         return None
     session_id = session.get(SESSION_KEY)
+    g.procurement_cookie = session_id is not None
     if not isinstance(session_id, int):
         return None
     try:

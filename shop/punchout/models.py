@@ -14,6 +14,7 @@ from shop.accounts.models import Company, User
 from shop.cart.models import Cart
 from shop.database import enum_column, money, quantity, utcnow
 from shop.extensions import db
+from shop.secrets_store import ENCRYPTED_COLUMN
 
 
 class Protocol(enum.StrEnum):
@@ -72,8 +73,9 @@ class BuyerConnection(db.Model):
     mode: Mapped[ConnectionMode] = mapped_column(
         enum_column(ConnectionMode), default=ConnectionMode.PRODUCTION
     )
-    # HMAC-SHA256 (hex) of the shared secret under the server's pepper; never the secret.
-    secret_hash: Mapped[str] = mapped_column(String(64), default="")
+    # "hmac-sha256:v1:<hex>" of the shared secret under the inbound pepper (secrets_store);
+    # never the secret itself.
+    secret_hash: Mapped[str] = mapped_column(String(100), default="")
     # The last characters of the secret, so staff can tell which one is configured.
     secret_hint: Mapped[str] = mapped_column(String(8), default="")
     secret_changed_at: Mapped[dt.datetime | None]
@@ -100,8 +102,11 @@ class BuyerConnection(db.Model):
     document_url: Mapped[str] = mapped_column(String(500), default="")
     outbound_domain: Mapped[str] = mapped_column(String(100), default="")
     outbound_identity: Mapped[str] = mapped_column(String(255), default="")
-    # Fernet token of the secret we send to the buyer; see punchout.credentials.
-    outbound_secret_encrypted: Mapped[str] = mapped_column(Text, default="")
+    # Fernet token of the secret we send to the buyer (punchout.credentials); marked so that
+    # `flask --app shop secrets rotate-key` re-encrypts it with the newest key.
+    outbound_secret_encrypted: Mapped[str] = mapped_column(
+        Text, default="", info={ENCRYPTED_COLUMN: True}
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -22,7 +22,7 @@ from shop.catalog.models import Product
 from shop.database import utcnow
 from shop.extensions import db
 from shop.punchout import credentials, urls
-from shop.punchout.errors import PunchOutRefused, SessionEnded, StartRefused
+from shop.punchout.errors import PunchOutRefused, SessionEnded, StartLocked, StartRefused
 from shop.punchout.models import (
     BuyerConnection,
     ConnectionMode,
@@ -33,6 +33,7 @@ from shop.punchout.models import (
     TransferredLine,
 )
 from shop.punchout.provisioning import shop_user_for
+from shop.ratelimit import AuthKind, get_limiter
 
 log = logging.getLogger(__name__)
 
@@ -189,13 +190,19 @@ def _new_token(session: PunchOutSession) -> tuple[str, dt.datetime]:
     return token, expires_at
 
 
-def consume_token(token: str) -> Visit:
+def consume_token(token: str, address: str | None = None) -> Visit:
     """Use a StartPage token once: the session it opens (and a spare token), or StartRefused.
 
     The spare token lets the landing page offer "continue in a new window" when the
-    browser refused the session cookie inside the buyer's frame.
+    browser refused the session cookie inside the buyer's frame. Bad tokens are counted per
+    client ``address``; past the limit every token from there is refused (StartLocked).
     """
+    limiter = get_limiter()
+    decision = limiter.check(AuthKind.START_TOKEN, None, address)
+    if not decision.allowed:
+        raise StartLocked(decision.message(), decision.retry_after)
     if not token or len(token) > 128:
+        limiter.record_failure(AuthKind.START_TOKEN, None, address)
         raise StartRefused("This PunchOut link is not valid.")
     now = utcnow()
     digest = credentials.token_digest(token)
@@ -209,6 +216,8 @@ def consume_token(token: str) -> Visit:
     session = _token_session(digest)
     if result.rowcount != 1:  # type: ignore[attr-defined]
         db.session.rollback()
+        # Counted after the rollback: the counter's own transaction must not wait for ours.
+        limiter.record_failure(AuthKind.START_TOKEN, None, address)
         raise StartRefused("This PunchOut link was already used, has expired or is unknown.",
                            session.connection.frame_ancestors if session else None)
     assert session is not None

@@ -22,6 +22,7 @@ from shop.punchout.errors import PunchOutRefused, Unauthorized
 from shop.punchout.messages import add_message
 from shop.punchout.models import BuyerConnection, Direction, Operation
 from shop.punchout.sessions import ItemRef, SetupData, prepare_session
+from shop.ratelimit import AuthKind, get_limiter
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def answer_setup_request(body: bytes, remote_addr: str, shop: ShopAddresses) -> 
     inbound = dataclasses.replace(
         inbound, document_type=document.kind, payload_id=document.payload_id)
     try:
-        connection = _authenticated(document)
+        connection = _authenticated(document, remote_addr)
         inbound = dataclasses.replace(inbound, connection_id=connection.id)
         if document.kind == "ProfileRequest":
             return _profile(inbound, connection, shop)
@@ -70,13 +71,23 @@ def answer_setup_request(body: bytes, remote_addr: str, shop: ShopAddresses) -> 
         return _refuse(inbound, shop, error.status, f"Bad Request: {error.message}")
 
 
-def _authenticated(document: cxml.CXMLDocument) -> BuyerConnection:
+def _authenticated(document: cxml.CXMLDocument, remote_addr: str) -> BuyerConnection:
+    """The connection behind the header's credentials, behind the setup rate limit.
+
+    Failures are counted per From credential and per client address; while either is
+    locked the secret is not checked and the answer is the same 401 as for a wrong secret.
+    """
     if document.category != "Request" or document.kind not in ACCEPTED_KINDS:
         raise PunchOutRefused(
             450, f"Not Implemented: {document.kind} is not accepted here; send "
             "PunchOutSetupRequest or ProfileRequest")
     header = document.header
     assert header is not None  # a Request always has one (the reader insists)
+    identity = ", ".join(f"{c.domain}:{c.identity}" for c in header.from_.credentials[:1])
+    limiter = get_limiter()
+    if not limiter.check(AuthKind.CXML, identity, remote_addr):
+        log.info("setup request from %s refused: rate limit", remote_addr)
+        raise Unauthorized()
     connection = authenticate(
         [(c.domain, c.identity) for c in header.from_.credentials],
         [(c.domain, c.identity) for c in header.sender.credentials],
@@ -84,6 +95,7 @@ def _authenticated(document: cxml.CXMLDocument) -> BuyerConnection:
         [(c.domain, c.identity) for c in header.to.credentials],
     )
     if connection is None:
+        limiter.record_failure(AuthKind.CXML, identity, remote_addr)
         raise Unauthorized()
     if not connection.active:
         raise PunchOutRefused(403, "Forbidden: this buyer connection is not active")

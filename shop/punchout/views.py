@@ -19,12 +19,11 @@ from flask import (
     url_for,
 )
 from flask_login import login_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from shop import cxml
+from shop.body_limit import xml_body_limit
 from shop.extensions import csrf
 from shop.punchout import mode, services
-from shop.punchout.errors import CartBlocked, SessionEnded, StartRefused
+from shop.punchout.errors import CartBlocked, SessionEnded, StartLocked, StartRefused
 from shop.punchout.setup import ShopAddresses, answer_setup_request
 from shop.punchout.transfer import CartReturn, cancel_session, transfer_cart
 
@@ -45,19 +44,23 @@ def _private(response: Response) -> Response:
     return response
 
 
-def _refused(message: str, frame_ancestors: list[str]) -> Response:
+def _refused(message: str, frame_ancestors: list[str], status: int = 403) -> Response:
     g.frame_ancestors = frame_ancestors
     page = render_template("punchout/start_refused.html", message=message)
-    return _private(make_response(page, 403))
+    return _private(make_response(page, status))
 
 
 @bp.get("/start/<token>")
 def start(token: str) -> Response:
     """StartPage: use the token, log the mapped user in, go on without the token in the URL."""
     try:
-        visit = services.consume_token(token)
+        visit = services.consume_token(token, request.remote_addr)
+    except StartLocked as locked:
+        response = _refused(str(locked), [], locked.status)
+        response.headers["Retry-After"] = str(locked.retry_after)
+        return response
     except StartRefused as refused:
-        return _refused(str(refused), refused.frame_ancestors)
+        return _refused(str(refused), refused.frame_ancestors, refused.status)
     # A fresh session: nothing the browser brought along (a planted cookie) survives, and a
     # CSRF token Flask-WTF cached for the old session must not be reused for the new one.
     session.clear()
@@ -90,16 +93,10 @@ def enter() -> Response:
 
 @bp.post("/setup")
 @csrf.exempt  # a server-to-server call that authenticates with its own credentials
+@xml_body_limit  # 413 before a byte is parsed when the body passes MAX_XML_BYTES
 def setup() -> Response:
     """PunchOutSetupRequest or ProfileRequest in, cXML Response out (HTTP 200 when readable)."""
-    try:
-        body = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        body = None
-    if body is None or len(body) > current_app.config["MAX_XML_BYTES"]:
-        text = "Request Entity Too Large: the document is larger than this shop accepts"
-        document = cxml.build_status_response(413, text, host=_payload_host())
-        return Response(document, 413, content_type=XML_TYPE)
+    body = request.get_data()
     shop = ShopAddresses(
         host=_payload_host(),
         start_url=lambda token: _external_url(url_for("punchout.start", token=token)),

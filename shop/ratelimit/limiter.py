@@ -42,6 +42,17 @@ class Decision:
     def __bool__(self) -> bool:
         return self.allowed
 
+    @property
+    def retry_after_minutes(self) -> int:
+        """The wait in whole minutes, rounded up (what a person is told)."""
+        return max(1, math.ceil(self.retry_after / 60))
+
+    def message(self) -> str:
+        """The text every door shows a refused person: "Too many attempts, try again in N …"."""
+        minutes = self.retry_after_minutes
+        unit = "minute" if minutes == 1 else "minutes"
+        return f"Too many attempts, try again in {minutes} {unit}."
+
 
 ALLOWED = Decision(True)
 

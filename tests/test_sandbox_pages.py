@@ -1,0 +1,208 @@
+"""The sandbox pages: access, connect, the whole journey in a browser session, the receiver."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from shop import create_app
+from shop.accounts.models import Role
+from shop.extensions import db
+from shop.orders import delivery, fulfilment
+from shop.orders.models import Order
+from shop.punchout.models import BuyerConnection
+from shop.sandbox import shopping
+from shop.sandbox.models import RequisitionStatus, SandboxDocument, SandboxRequisition
+from shop.sandbox.pages import read_page
+from tests.conftest import csrf_token
+from tests.sandbox_support import STAFF, csrf_of, live_shop_fixture, login  # noqa: F401
+
+STAFF_PASSWORD = "staff pass"
+
+
+@pytest.fixture
+def staff(client, auth, make_user):
+    make_user("staff@northwind.test", STAFF_PASSWORD, role=Role.STAFF)
+    auth.login("staff@northwind.test", STAFF_PASSWORD)
+    return client
+
+
+def test_anonymous_users_are_sent_to_the_login(client):
+    response = client.get("/sandbox/")
+    assert response.status_code == 303
+    assert "/login?next=/sandbox/" in response.headers["Location"]
+
+
+def test_buyers_may_not_use_the_sandbox(client, auth, make_user):
+    make_user()
+    auth.login()
+    assert client.get("/sandbox/").status_code == 403
+
+
+def test_staff_see_every_profile(staff):
+    page = staff.get("/sandbox/")
+    assert page.status_code == 200
+    for label in ("Ariba", "Coupa", "Oracle", "SAP OCI 4.0", "SAP OCI 5.0"):
+        assert label in page.text
+    assert "Connect to this shop" in page.text
+    assert "sandbox_pass=" in page.headers["Set-Cookie"]
+
+
+def test_the_pass_outlives_a_session_switch_but_not_forgery(staff):
+    staff.get("/sandbox/")
+    staff.post("/logout", data={"csrf_token": csrf_token(staff.get("/account").text)})
+    assert staff.get("/sandbox/").status_code == 200  # a PunchOut replaced the session
+    staff.set_cookie("sandbox_pass", "1.forged.signature", domain="shop.test", path="/sandbox")
+    assert staff.get("/sandbox/").status_code == 303
+
+
+def test_the_sandbox_is_off_when_disabled(database_url):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+                      "SECRET_KEY": "x", "SANDBOX_ENABLED": False})
+    assert app.test_client().get("/sandbox/").status_code == 404
+
+
+def test_connect_button_creates_the_matching_connection(staff):
+    page = staff.get("/sandbox/")
+    response = staff.post("/sandbox/connect/sap-oci5", data={"csrf_token": csrf_token(page.text)},
+                          follow_redirects=True)
+    assert "Created the buyer connection &#39;Sandbox SAP OCI 5.0&#39;" in response.text
+    oci = db.session.scalar(select(BuyerConnection).filter_by(name="Sandbox SAP OCI 5.0"))
+    orders = db.session.scalar(select(BuyerConnection).filter_by(
+        name="Sandbox SAP OCI 5.0 (orders)"))
+    assert oci.protocol.value == "oci" and oci.oci_settings["hook_field"] == "hook_url"
+    assert orders.protocol.value == "cxml"
+    assert orders.document_url == "http://shop.test/sandbox/inbox/sap-oci5"
+    assert "Update connection" in staff.get("/sandbox/").text
+
+
+def test_receiving_needs_the_token_not_a_login(client):
+    db.session.add(SandboxRequisition(token="tok-1", profile="sap-oci4", punchout_url="x"))
+    db.session.commit()
+    assert client.post("/sandbox/receive/unknown", data={"cxml-urlencoded": "<cXML/>"}
+                       ).status_code == 404
+    refused = client.post("/sandbox/receive/tok-1", data={"something": "else"})
+    assert refused.status_code == 400 and "no cxml-urlencoded" in refused.text
+    fields = {"NEW_ITEM-DESCRIPTION[1]": "Pen", "NEW_ITEM-QUANTITY[1]": "2",
+              "NEW_ITEM-UNIT[1]": "EA", "NEW_ITEM-PRICE[1]": "1,50",
+              "NEW_ITEM-CURRENCY[1]": "EUR"}
+    response = client.post("/sandbox/receive/tok-1", data=fields)  # no CSRF token: exempt
+    assert response.status_code == 303
+    requisition = db.session.scalar(select(SandboxRequisition))
+    assert requisition.status == RequisitionStatus.RETURNED
+    assert requisition.return_format == "oci"
+    assert json.loads(requisition.returned_body)[0] == ["NEW_ITEM-DESCRIPTION[1]", "Pen"]
+
+
+def test_an_oci_requisition_shows_its_lint(staff):
+    db.session.add(SandboxRequisition(
+        token="tok-2", profile="sap-oci4", punchout_url="x", return_format="oci",
+        status=RequisitionStatus.RETURNED, returned_body=json.dumps([
+            ["NEW_ITEM-DESCRIPTION[1]", "A" * 45], ["NEW_ITEM-QUANTITY[1]", "2"],
+            ["NEW_ITEM-UNIT[1]", "EA"], ["NEW_ITEM-PRICE[1]", "1,50"],
+            ["NEW_ITEM-CURRENCY[1]", "EUR"]])))
+    db.session.commit()
+    requisition = db.session.scalar(select(SandboxRequisition))
+    page = unescape(staff.get(f"/sandbox/requisitions/{requisition.id}").text)
+    assert "NEW_ITEM-DESCRIPTION[1] is 45 characters; SAP allows 40" in page
+    assert "NEW_ITEM-PRICE[1] '1,50' is not an OCI number" in page
+    assert "missing classification" in page
+
+
+# ---------- the whole journey over HTTP, as a browser does it ----------
+
+
+def _staff_browser(live_shop) -> requests.Session:
+    browser = requests.Session()
+    response = login(browser, live_shop.url, *STAFF)
+    assert response.status_code == 200
+    return browser
+
+
+def _punch_out(browser, url, **fields) -> tuple[str, str]:
+    index = browser.get(url + "/sandbox/", timeout=10)
+    data = {"csrf_token": csrf_of(index.text), "operation": "create", "target": "shop",
+            "parent_id": "0", **fields}
+    page = browser.post(url + "/sandbox/punchout", data=data, timeout=30)
+    assert page.status_code == 200, page.text[:500]
+    return page.url, page.text
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_whole_journey_in_the_browser_with_documents_in_the_inbox(live_shop):
+    browser = _staff_browser(live_shop)
+    requisition_url, html = _punch_out(browser, live_shop.url, profile="coupa",
+                                       presentation="iframe")
+    frame = read_page(html, requisition_url).frames
+    assert len(frame) == 1 and "/punchout/start/" in frame[0]
+    # The iframe's page, in the same browser (same origin): shop and transfer.
+    start = shopping.browse(browser, "GET", frame[0])
+    added, visit = shopping.add_products(browser, start, 2, live_shop.url, set())
+    transfer = shopping.submit(browser, shopping.cart_form(visit, "/punchout/transfer"))
+    form = transfer.page.forms[0]
+    assert "/sandbox/receive/" in form.action and form.target == "_top"
+    # The form's target is _top: the requisition page receives the cart.
+    page = browser.post(form.action, data=form.fields, timeout=30)
+    assert page.url == requisition_url
+    text = unescape(page.text)
+    assert "Returned cart" in text and added[0][0] in text and added[1][0] in text
+    assert "Nothing a buyer would reject." in text and "valid</span> against 1.2.014" in text
+    approve = read_page(page.text, page.url).forms_to("/approve")[0]
+    ordered = browser.post(approve.action, data=approve.fields, timeout=30)
+    assert "Status 200" in ordered.text and "CPA-" in ordered.text
+    # The shop confirms, ships and invoices; its outbox delivers to the sandbox inbox.
+    requisition = db.session.scalar(select(SandboxRequisition))
+    order = db.session.scalar(select(Order).where(Order.po_number == requisition.order_id))
+    fulfilment.confirm_order(order.id, "staff@northwind.test")
+    fulfilment.ship_order(order.id, "staff@northwind.test", "UPS", "1Z999AA10123456784")
+    fulfilment.invoice_order(order.id, "staff@northwind.test")
+    sent = 0
+    for _ in range(5):  # one document of an order per pass: each waits for the one before
+        sent += delivery.deliver_due().sent
+    assert sent == 3
+    documents = db.session.scalars(select(SandboxDocument).order_by(SandboxDocument.id)).all()
+    assert [d.document_type for d in documents] == [
+        "ConfirmationRequest", "ShipNoticeRequest", "InvoiceDetailRequest"]
+    assert all(d.authenticated and d.valid and d.status_code == 200 for d in documents)
+    assert all(d.requisition_id == requisition.id for d in documents)
+    final = unescape(browser.get(requisition_url, timeout=10).text)
+    assert "shipment" in final and "invoice" in final
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_same_window_oci_entry_and_edit_buttons(live_shop):
+    browser = _staff_browser(live_shop)
+    url, html = _punch_out(browser, live_shop.url, profile="sap-oci5",
+                           presentation="same-window")
+    form = read_page(html, url).forms_to("/punchout/oci")[0]
+    assert form.value("hook_url").startswith(live_shop.url + "/sandbox/receive/")
+    assert form.value("~okcode") == "ADDI" and form.value("username") == "globex-srm"
+    assert re.search(r"<form[^>]*data-autosubmit", html)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_another_suppliers_shop_with_typed_credentials(live_shop):
+    from shop.punchout import services as punchout
+
+    punchout.create_connection(punchout.ConnectionSettings(
+        name="Their buyer", company_name="Acme Industries", identities=[("DUNS", "us-123")],
+        return_url_prefixes=[live_shop.url + "/sandbox/receive/"]), shared_secret="typed-1")
+    browser = _staff_browser(live_shop)
+    common = {"profile": "oracle", "presentation": "new-window", "target": "custom",
+              "punchout_url": live_shop.url + "/punchout/setup",
+              "from_credential": "DUNS:us-123", "sender_credential": "DUNS:us-123",
+              "to_credential": "DUNS:them"}
+    _, html = _punch_out(browser, live_shop.url, secret="typed-1", **common)
+    assert 'target="supplier-window"' in html and "/punchout/start/" in html
+    _, refused = _punch_out(browser, live_shop.url, secret="wrong", **common)
+    assert "The supplier refused the PunchOut" in refused and "Status 401" in refused
+    stored = db.session.scalars(select(SandboxRequisition)).all()
+    assert all("typed-1" not in (r.secret_encrypted + r.setup_request) for r in stored)
