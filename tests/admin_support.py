@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from conftest import log_in_session
 from flask import g, session
 from flask.testing import FlaskClient
 from flask_wtf.csrf import generate_csrf
@@ -21,10 +22,7 @@ from shop.orders.models import Order, OrderLine, OrderStatus
 
 def log_in(client: FlaskClient, user: User) -> None:
     """Log ``user`` in the way Flask-Login remembers it (the login page is another feature's)."""
-    with client.session_transaction() as sess:
-        sess["_user_id"] = str(user.id)
-        sess["_fresh"] = True
-    forget_user()
+    log_in_session(client, user.id)
 
 
 def forget_user() -> None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+from conftest import log_in_session
 from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import event
@@ -38,10 +39,7 @@ def count_queries() -> Iterator[list[str]]:
 
 def login_as(client: FlaskClient, user: Any) -> None:
     """Log in without the login form (another feature's work): Flask-Login's session key."""
-    with client.session_transaction() as session:
-        session["_user_id"] = str(user.id)
-        session["_fresh"] = True
-    g.pop("_login_user", None)  # Flask-Login caches the user on g, which tests share
+    log_in_session(client, user.id)
 
 
 def add_products(category: Category | None, count: int, prefix: str = "P", **fields: Any

@@ -111,6 +111,23 @@ def runner(app: Flask) -> FlaskCliRunner:
 # A valid Fernet key used only by the tests (32 url-safe base64 bytes).
 TEST_FERNET_KEY = "dGVzdC1rZXktZm9yLXRoZS1zaG9wLXRlc3RzLTAwMDA="
 
+def log_in_session(client: FlaskClient, user_id: int) -> None:
+    """Log a user in the way Flask-Login stores it, without going through the login form.
+
+    The session carries the identifier that ``session_protection = "strong"`` checks, as a
+    real login would.
+    """
+    from shop.extensions import login_manager
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        identifier = login_manager._session_identifier_generator()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+        session["_id"] = identifier
+    g.pop("_login_user", None)  # the test's app context outlives requests
+
+
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 

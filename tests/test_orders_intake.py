@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from conftest import log_in_session
 from sqlalchemy import func, select
 
 from shop.extensions import db
@@ -352,9 +353,7 @@ def test_a_session_cookie_adds_no_rights(client: Any, buyer: Any, make_user: Any
     from shop.accounts.models import Role
 
     staff = make_user("staff@shop.test", role=Role.STAFF)
-    with client.session_transaction() as session:  # a logged-in staff member's cookie
-        session["_user_id"] = str(staff.id)
-        session["_fresh"] = True
+    log_in_session(client, staff.id)  # a logged-in staff member's cookie
     assert status_of(post_po(client, order_request(secret="wrong")).data)[0] == 401
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_token
-from flask import g
+from conftest import csrf_token, log_in_session
 from punchout_support import BUYER, SECRET, make_connection_fixture  # noqa: F401
 from sqlalchemy import select, text
 
@@ -23,8 +22,7 @@ SETUP_BODY = (b"<cXML payloadID='p1@buyer'><Header><Sender><Credential domain='d
 @pytest.fixture
 def staff(client, make_user):
     user = make_user("staff@northwind.test", role=Role.STAFF)
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user.id)
+    log_in_session(client, user.id)
     return user
 
 
@@ -46,9 +44,7 @@ def _form(**overrides: str) -> dict[str, str]:
 def test_only_staff_may_open_the_back_office(client, make_user):
     assert client.get("/admin/punchout/connections").status_code in (302, 401)
     buyer = make_user()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(buyer.id)
-    g.pop("_login_user", None)  # the fixture's app context outlives requests
+    log_in_session(client, buyer.id)
     assert client.get("/admin/punchout/connections").status_code == 403
     assert client.get("/admin/punchout/messages").status_code == 403
 

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from conftest import log_in_session
 from flask import g
 from punchout_support import (  # noqa: F401
     FRAME_ORIGIN,
@@ -313,7 +314,6 @@ def test_the_request_cart_is_the_sessions_own_cart(app, client, make_connection)
 
     @app.get("/_probe")
     def probe():
-        from flask import g
         seen["cart"] = g.get("punchout_cart_id")
         return "ok"
 
@@ -359,10 +359,7 @@ def test_ended_sessions_show_the_ended_page_once(client, make_connection):
 def test_a_normal_login_elsewhere_leaves_procurement_mode(client, make_connection, make_user):
     started, _ = open_and_start(client, make_connection())
     other = make_user("other@acme.test")
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(other.id)
-    # The fixture's app context outlives requests; drop Flask-Login's per-request user cache.
-    g.pop("_login_user", None)
+    log_in_session(client, other.id)
     assert "Shopping for" not in client.get("/").text
     assert services.get_session(started.session_id).status == SessionStatus.ACTIVE
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import shared_path
+from conftest import log_in_session, shared_path
 from punchout_support import (  # noqa: F401
     BUYER,
     RETURN_URL,
@@ -63,8 +63,7 @@ def test_start_page_uses_the_configured_base_url(app, client, make_connection):
 
 def test_the_setup_endpoint_needs_no_csrf_token_and_ignores_cookies(client, make_connection):
     make_connection()
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = "1"
+    log_in_session(client, 1)
     assert status_of(post_setup(client, setup_request()))[0] == 200
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:12:01.189239
+Create Date: 2026-11-27 12:32:34.997123
 
 """
 from alembic import op
@@ -39,6 +39,11 @@ def upgrade():
     with op.batch_alter_table('auth_lockouts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_auth_lockouts_locked_until'), ['locked_until'], unique=False)
 
+    op.create_table('catalog_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalog_version'))
+    )
     op.create_table('categories',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=120), nullable=False),
@@ -134,7 +139,7 @@ def upgrade():
     sa.Column('protocol', sa.Enum('cxml', 'oci', name='protocol', native_enum=False, length=32), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('mode', sa.Enum('test', 'production', name='connectionmode', native_enum=False, length=32), nullable=False),
-    sa.Column('secret_hash', sa.String(length=64), nullable=False),
+    sa.Column('secret_hash', sa.String(length=100), nullable=False),
     sa.Column('secret_hint', sa.String(length=8), nullable=False),
     sa.Column('secret_changed_at', shop.database.UTCDateTime(timezone=True), nullable=True),
     sa.Column('return_url_prefixes', sa.JSON(), nullable=False),
@@ -215,6 +220,46 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_orders_po_number'), ['po_number'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_orders_user_id'), ['user_id'], unique=False)
+
+    op.create_table('sandbox_requisitions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('profile', sa.String(length=32), nullable=False),
+    sa.Column('operation', sa.String(length=16), nullable=False),
+    sa.Column('presentation', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.Enum('started', 'setup-failed', 'returned', 'ordered', 'order-failed', name='requisitionstatus', native_enum=False, length=32), nullable=False),
+    sa.Column('problem', sa.Text(), nullable=False),
+    sa.Column('target', sa.String(length=16), nullable=False),
+    sa.Column('punchout_url', sa.Text(), nullable=False),
+    sa.Column('order_url', sa.Text(), nullable=False),
+    sa.Column('identities', sa.JSON(), nullable=False),
+    sa.Column('secret_encrypted', sa.Text(), nullable=False),
+    sa.Column('buyer_cookie', sa.String(length=255), nullable=False),
+    sa.Column('selected_item', sa.String(length=255), nullable=False),
+    sa.Column('sent_lines', sa.JSON(), nullable=False),
+    sa.Column('parent_id', sa.Integer(), nullable=True),
+    sa.Column('start_url', sa.Text(), nullable=False),
+    sa.Column('start_fields', sa.JSON(), nullable=False),
+    sa.Column('setup_request', sa.Text(), nullable=False),
+    sa.Column('setup_response', sa.Text(), nullable=False),
+    sa.Column('return_format', sa.String(length=20), nullable=False),
+    sa.Column('returned_body', sa.Text(), nullable=False),
+    sa.Column('returned_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('order_id', sa.String(length=64), nullable=False),
+    sa.Column('order_request', sa.Text(), nullable=False),
+    sa.Column('order_response', sa.Text(), nullable=False),
+    sa.Column('order_status', sa.Integer(), nullable=True),
+    sa.Column('order_status_text', sa.Text(), nullable=False),
+    sa.Column('ordered_at', shop.database.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_sandbox_requisitions_created_by_id_users')),
+    sa.ForeignKeyConstraint(['parent_id'], ['sandbox_requisitions.id'], name=op.f('fk_sandbox_requisitions_parent_id_sandbox_requisitions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandbox_requisitions')),
+    sa.UniqueConstraint('token', name=op.f('uq_sandbox_requisitions_token'))
+    )
+    with op.batch_alter_table('sandbox_requisitions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sandbox_requisitions_order_id'), ['order_id'], unique=False)
 
     op.create_table('buyer_connection_identities',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -408,6 +453,30 @@ def upgrade():
     with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_purchase_orders_connection_id'), ['connection_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_orders_needs_review'), ['needs_review'], unique=False)
+
+    op.create_table('sandbox_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('profile', sa.String(length=32), nullable=False),
+    sa.Column('document_type', sa.String(length=64), nullable=False),
+    sa.Column('payload_id', sa.String(length=255), nullable=False),
+    sa.Column('order_id', sa.String(length=64), nullable=False),
+    sa.Column('requisition_id', sa.Integer(), nullable=True),
+    sa.Column('authenticated', sa.Boolean(), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=False),
+    sa.Column('status_text', sa.Text(), nullable=False),
+    sa.Column('valid', sa.Boolean(), nullable=True),
+    sa.Column('validation', sa.JSON(), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('remote_addr', sa.String(length=64), nullable=False),
+    sa.Column('received_at', shop.database.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['requisition_id'], ['sandbox_requisitions.id'], name=op.f('fk_sandbox_documents_requisition_id_sandbox_requisitions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sandbox_documents'))
+    )
+    with op.batch_alter_table('sandbox_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sandbox_documents_order_id'), ['order_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sandbox_documents_payload_id'), ['payload_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sandbox_documents_received_at'), ['received_at'], unique=False)
 
     op.create_table('order_confirmations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -675,6 +744,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_order_confirmations_order_id'))
 
     op.drop_table('order_confirmations')
+    with op.batch_alter_table('sandbox_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sandbox_documents_received_at'))
+        batch_op.drop_index(batch_op.f('ix_sandbox_documents_payload_id'))
+        batch_op.drop_index(batch_op.f('ix_sandbox_documents_order_id'))
+
+    op.drop_table('sandbox_documents')
     with op.batch_alter_table('purchase_orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_purchase_orders_needs_review'))
         batch_op.drop_index(batch_op.f('ix_purchase_orders_connection_id'))
@@ -715,6 +790,10 @@ def downgrade():
         batch_op.drop_index('ix_buyer_connection_identities_lookup')
 
     op.drop_table('buyer_connection_identities')
+    with op.batch_alter_table('sandbox_requisitions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sandbox_requisitions_order_id'))
+
+    op.drop_table('sandbox_requisitions')
     with op.batch_alter_table('orders', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_orders_user_id'))
         batch_op.drop_index(batch_op.f('ix_orders_status'))
@@ -754,6 +833,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_categories_parent_id'))
 
     op.drop_table('categories')
+    op.drop_table('catalog_version')
     with op.batch_alter_table('auth_lockouts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_auth_lockouts_locked_until'))
 
