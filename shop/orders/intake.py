@@ -270,29 +270,23 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
             keep_answer: bool = False) -> Answer:
     """Turn a stored document into (a change of) an order, in one transaction.
 
+    The XML is read before the transaction begins: on SQLite the transaction holds the
+    database's only write lock, so it should contain database work and nothing else.
     ``keep_answer``: the buyer was already answered (201); the outcome is recorded, and the
     answer computed here is only returned.
     """
     document_id = context.inbound_id
     try:
+        digest = content_digest(_content(root))
+        try:
+            document: cxml.CXMLDocument | cxml.CXMLError = _read(root)
+        except cxml.CXMLError as unreadable:
+            document = unreadable
         if not inbound.begin_processing(document_id, token):
             db.session.rollback()  # our claim expired and someone else took over
             return inbound.stored_answer(document_id) or _answer(
                 503, "Service Unavailable: please send the document again later", host)
-        digest = content_digest(_content(root))
-        document = None
-        try:
-            document = _read(root)
-            applied = po_apply.apply_order_request(context, document, digest)
-            answer = _answer(200, applied.text, host)
-            status = InboundStatus.PROCESSED
-        except (IntakeRefused, cxml.CXMLError) as refused:
-            db.session.rollback()
-            answer = _refusal_answer(refused, host)
-            inbound.begin_processing(document_id, token)
-            if document is not None and isinstance(refused, IntakeRefused):
-                po_apply.record_refusal(context, document, digest, refused)
-            status = InboundStatus.REJECTED
+        answer, status = _apply(context, document, digest, token, host)
         inbound.record_outcome(document_id, status, None if keep_answer else answer,
                                error=answer.text if status == InboundStatus.REJECTED else "")
         db.session.commit()
@@ -308,6 +302,26 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
                                       f"{type(error).__name__}: {error}"[:2000])
         log.exception("processing document %s failed", document_id)
         return _unavailable(error, host)
+
+
+def _apply(context: po_apply.IntakeContext, document: cxml.CXMLDocument | cxml.CXMLError,
+           digest: str, token: str, host: str) -> tuple[Answer, InboundStatus]:
+    """Apply the order inside the processing transaction; a refusal rolls it back and keeps
+    only the record of the refusal."""
+    if isinstance(document, cxml.CXMLError):
+        return _refusal_answer(document, host), InboundStatus.REJECTED
+    try:
+        applied = po_apply.apply_order_request(context, document, digest)
+    except IntakeRefused as refused:
+        db.session.rollback()
+        inbound.begin_processing(context.inbound_id, token)
+        po_apply.record_refusal(context, document, digest, refused)
+        return _refusal_answer(refused, host), InboundStatus.REJECTED
+    except cxml.CXMLError as error:  # e.g. payload_as: the content is not what it claims
+        db.session.rollback()
+        inbound.begin_processing(context.inbound_id, token)
+        return _refusal_answer(error, host), InboundStatus.REJECTED
+    return _answer(200, applied.text, host), InboundStatus.PROCESSED
 
 
 def _content(root: Any) -> Any:
