@@ -72,7 +72,8 @@ class Catalog:
     """What the scenarios need to know about the seeded catalog."""
 
     products: int
-    seconds: float
+    seconds: float  # wall-clock time of the seed
+    cpu_seconds: float  # CPU time of this process (what a busy machine does not inflate)
     big_category: str
     big_category_products: int
     product_sku: str
@@ -88,10 +89,11 @@ def seed(database_url: str, keys: Secrets, products: int) -> Catalog:
 
     app = create_app(keys.config(database_url))
     with app.app_context():
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         prepare_schema()
         report = seed_demo_shop(products=products)
         seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - cpu_started
         big_id = db.session.scalar(
             select(Category.id).where(Category.slug == demo_data.BIG_LEAF))
         in_big = db.session.scalar(select(func.count()).select_from(Product)
@@ -104,8 +106,8 @@ def seed(database_url: str, keys: Secrets, products: int) -> Catalog:
         _create_connection()
         db.session.remove()
         db.engine.dispose()
-    return Catalog(report.total_products, seconds, demo_data.BIG_LEAF, in_big, middle or skus[0],
-                   cart_skus=skus[:50], order_skus=skus[:200])
+    return Catalog(report.total_products, seconds, cpu_seconds, demo_data.BIG_LEAF, in_big,
+                   middle or skus[0], cart_skus=skus[:50], order_skus=skus[:200])
 
 
 def _create_connection() -> None:

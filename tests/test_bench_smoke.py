@@ -1,0 +1,75 @@
+"""`make bench` works end to end: a tiny catalog, one-second scenarios, every answer right.
+
+Speed is not asserted here (that is the benchmark's own table); what is checked is that the
+runner seeds, serves, drives every scenario with wrk without a single refused or wrong answer,
+and writes its results. On PostgreSQL (TEST_DATABASE_URL) the runner uses a database of its
+own beside the test database, which it drops and creates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+
+def bench_database(test_url: str) -> str | None:
+    """A throwaway PostgreSQL database beside the test database (None on SQLite)."""
+    if not test_url.startswith("postgresql"):
+        return None
+    parts = urlsplit(test_url)
+    return parts._replace(path=parts.path + "_bench").geturl()
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url.replace("+psycopg", ""))
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
+def test_bench_runs_every_scenario_with_right_answers(tmp_path, database_url):
+    if shutil.which("wrk") is None:
+        pytest.skip("needs wrk (apt-get install wrk; .ci/run installs it)")
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_DATABASE_URL"}
+    pg_url = bench_database(database_url)
+    if pg_url:
+        env["BENCH_DATABASE_URL"] = pg_url
+    output = tmp_path / "results.json"
+    try:
+        result = subprocess.run(
+            [sys.executable, "bench/run.py", "--products", "400", "--duration", "1",
+             "--slice", "1", "--warmup", "0", "--workers", "2", "--transfers", "2",
+             "--order-lines", "100", "--order-rounds", "1", "--output", str(output)],
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240,
+        )
+    finally:
+        if pg_url:
+            drop_database(pg_url)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| scenario | req/s |" in result.stdout
+
+    results = json.loads(output.read_text())
+    rows = {row["scenario"]: row for row in results["rows"]}
+    names = " / ".join(rows)
+    for expected in ("bare Flask route", "home", "category page 1", "product page", "search",
+                     "add to cart", "PunchOutSetupRequest", "cart transfer", "seed"):
+        assert any(name.startswith(expected) for name in rows), f"{expected} not in {names}"
+    for row in rows.values():
+        assert row["errors"] == 0, row
+        if not row["note"]:
+            assert row["p50_ms"] > 0, row
+            assert row["result"] in ("PASS", "MISS", ""), row
+    assert results["memory"]["shop"]["peak_vmhwm_mb"] > 0
+    assert results["memory"]["shop"]["workers_seen"] >= 2
