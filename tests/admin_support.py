@@ -17,6 +17,7 @@ from sqlalchemy import event
 from shop.accounts.models import Company, User
 from shop.extensions import db
 from shop.orders.models import Order, OrderLine, OrderStatus
+from tests.conftest import session_identifier
 
 
 def log_in(client: FlaskClient, user: User) -> None:
@@ -24,6 +25,7 @@ def log_in(client: FlaskClient, user: User) -> None:
     with client.session_transaction() as sess:
         sess["_user_id"] = str(user.id)
         sess["_fresh"] = True
+        sess["_id"] = session_identifier(client)
     forget_user()
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 from shop.catalog.models import Category, ContractPrice, Product
 from shop.extensions import db
+from tests.conftest import session_identifier
 
 
 @contextmanager
@@ -41,6 +42,7 @@ def login_as(client: FlaskClient, user: Any) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+        session["_id"] = session_identifier(client)
     g.pop("_login_user", None)  # Flask-Login caches the user on g, which tests share
 
 

@@ -121,6 +121,18 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def session_identifier(client: FlaskClient) -> str:
+    """What Flask-Login's strong session protection keeps in ``_id`` for this test client.
+
+    A helper that logs a user in by writing the session directly must write it too, or the
+    shop drops the session as one stolen from another browser.
+    """
+    from shop.extensions import login_manager
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        return str(login_manager._session_identifier_generator())
+
+
 # ---------- factory builders: each fixture returns a function that creates one object ----------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import csrf_token
+from conftest import csrf_token, session_identifier
 from flask import g
 from punchout_support import BUYER, SECRET, make_connection_fixture  # noqa: F401
 from sqlalchemy import select, text
@@ -25,6 +25,7 @@ def staff(client, make_user):
     user = make_user("staff@northwind.test", role=Role.STAFF)
     with client.session_transaction() as cookie:
         cookie["_user_id"] = str(user.id)
+        cookie["_id"] = session_identifier(client)
     return user
 
 
@@ -48,6 +49,7 @@ def test_only_staff_may_open_the_back_office(client, make_user):
     buyer = make_user()
     with client.session_transaction() as cookie:
         cookie["_user_id"] = str(buyer.id)
+        cookie["_id"] = session_identifier(client)
     g.pop("_login_user", None)  # the fixture's app context outlives requests
     assert client.get("/admin/punchout/connections").status_code == 403
     assert client.get("/admin/punchout/messages").status_code == 403
