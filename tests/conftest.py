@@ -111,16 +111,14 @@ def runner(app: Flask) -> FlaskCliRunner:
 # A valid Fernet key used only by the tests (32 url-safe base64 bytes).
 TEST_FERNET_KEY = "dGVzdC1rZXktZm9yLXRoZS1zaG9wLXRlc3RzLTAwMDA="
 
+
 def log_in_session(client: FlaskClient, user_id: int) -> None:
     """Log a user in the way Flask-Login stores it, without going through the login form.
 
     The session carries the identifier that ``session_protection = "strong"`` checks, as a
     real login would.
     """
-    from shop.extensions import login_manager
-
-    with client.application.test_request_context(environ_base=client.environ_base):
-        identifier = login_manager._session_identifier_generator()
+    identifier = session_identifier(client)
     with client.session_transaction() as session:
         session["_user_id"] = str(user_id)
         session["_fresh"] = True
@@ -136,6 +134,18 @@ def csrf_token(html: str) -> str:
     match = CSRF_PATTERN.search(html)
     assert match, "page has no CSRF token"
     return match.group(1)
+
+
+def session_identifier(client: FlaskClient) -> str:
+    """What Flask-Login's strong session protection keeps in ``_id`` for this test client.
+
+    A helper that logs a user in by writing the session directly must write it too, or the
+    shop drops the session as one stolen from another browser.
+    """
+    from shop.extensions import login_manager
+
+    with client.application.test_request_context(environ_base=client.environ_base):
+        return str(login_manager._session_identifier_generator())
 
 
 # ---------- factory builders: each fixture returns a function that creates one object ----------

@@ -51,9 +51,10 @@ def server(app: Any, database_url: str, make_buyer: Any, catalog: Any,  # noqa: 
     port = _free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("SHOP_", "DATABASE_URL", "SECRET_KEY"))}
-    # The same secret key as the test app: buyers' shared secrets are hashed with it.
+    # The same pepper and keys as the test app: buyers' shared secrets are hashed with it.
     env.update(DATABASE_URL=database_url, SECRET_KEY=app.config["SECRET_KEY"],
-               SHOP_SANDBOX="0")
+               SHOP_SECRET_PEPPER=app.config["INBOUND_SECRET_PEPPER"],
+               SHOP_ENCRYPTION_KEYS=app.config["SHOP_ENCRYPTION_KEYS"], SHOP_SANDBOX="0")
     log = (tmp_path / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind",

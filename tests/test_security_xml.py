@@ -16,6 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from intake_support import catalog, make_buyer_fixture  # noqa: F401
 from punchout_support import (  # noqa: F401
     SECRET,
     make_connection_fixture,
@@ -199,3 +200,22 @@ def test_x10_hostile_product_names_leave_the_shop_as_text(client, make_connectio
     (item,) = message.items
     assert item.detail.description == name
     assert item.detail.unit_price.amount == Decimal("10.00")
+
+
+def test_x6_the_order_endpoint_takes_a_4_mb_5000_line_order_and_refuses_11_mb(
+    client, make_buyer, catalog  # noqa: F811  (the fixture)
+):
+    from intake_support import Line, order_request, post_po
+    from intake_support import status_of as po_status
+
+    from shop.orders.inbound import InboundDocument
+
+    make_buyer()
+    body = order_request([Line("PEN-001", "1", "1.20")] * 5000, comments="x" * 1_000_000)
+    assert 3.5 * 1024 * 1024 < len(body) < 10 * 1024 * 1024
+    accepted = post_po(client, body)
+    assert accepted.status_code in (200, 201), accepted.data[:300]
+    assert po_status(accepted.data)[0] in (200, 201)
+    too_big = post_po(client, body + b"\n" * (11 * 1024 * 1024))
+    assert too_big.status_code == 413 and po_status(too_big.data)[0] == 413
+    assert db.session.scalar(select(func.count()).select_from(InboundDocument)) == 1

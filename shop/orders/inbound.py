@@ -29,12 +29,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.database import enum_column, utcnow
 from shop.extensions import db
+from shop.redaction import decode_document, redact_xml_secrets
 
 log = logging.getLogger(__name__)
 
 MASK = b"***"
-SECRET_ELEMENTS = (b"SharedSecret", b"CredentialMac")
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 class InboundStatus(enum.StrEnum):
@@ -88,11 +87,9 @@ class InboundDocument(db.Model):
 
     @property
     def text(self) -> str:
-        """The stored body as text, for people (undecodable bytes shown as �)."""
-        body = self.masked_body
-        if body[:2] in _UTF16_BOMS:
-            return body.decode("utf-16", errors="replace")
-        return body.decode("utf-8", errors="replace")
+        """The stored body as text, for people (in its declared encoding; undecodable bytes
+        shown as �)."""
+        return decode_document(self.masked_body)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,41 +128,15 @@ class Stored:
 # ---------- masking ----------
 
 
-def _mask_element(body: bytes, name: bytes) -> bytes:
-    """Mask the content of every ``<name …>…</name>``; an unclosed one loses everything after
-    its start tag, so a secret never survives by breaking the XML. ``bytes.find`` keeps this
-    at memory speed on multi-megabyte documents."""
-    start_tag, end_tag = b"<" + name, b"</" + name
-    parts, position = [], 0
-    while (start := body.find(start_tag, position)) >= 0:
-        after = body[start + len(start_tag):start + len(start_tag) + 1]
-        tag_end = body.find(b">", start)
-        if after not in (b">", b"/", b" ", b"\t", b"\r", b"\n") or tag_end < 0:
-            parts.append(body[position:start + len(start_tag)])  # another name, e.g. <NameX>
-            position = start + len(start_tag)
-            continue
-        parts.append(body[position:tag_end + 1])
-        if body[tag_end - 1:tag_end] == b"/":  # <SharedSecret/>: nothing to mask
-            position = tag_end + 1
-            continue
-        parts.append(MASK)
-        closing = body.find(end_tag, tag_end)
-        if closing < 0:
-            return b"".join(parts)
-        position = closing
-    parts.append(body[position:])
-    return b"".join(parts)
-
-
 def mask_secrets(body: bytes, secret: str | None = None) -> bytes:
-    """The body with the content of every SharedSecret and CredentialMac replaced by ``***``."""
-    if body[:2] in _UTF16_BOMS:  # rare, but the byte patterns below would miss it
-        text = body.decode("utf-16", errors="replace").encode("utf-8")
-        return mask_secrets(text, secret).decode("utf-8").encode("utf-16")
-    for name in SECRET_ELEMENTS:
-        body = _mask_element(body, name)
+    """The body with the content of every SharedSecret and CredentialMac replaced by ``***``.
+
+    The shop's one masking rule (``shop.redaction``: any case, namespace prefixes, CDATA,
+    comments, unclosed elements, UTF-16/32), plus the exact ``secret`` wherever else the
+    document may have hidden it.
+    """
+    body = redact_xml_secrets(body)
     if secret:
-        # Belt and braces: the exact secret never survives, wherever it was hidden.
         raw = secret.encode("utf-8", "surrogatepass")
         if len(raw) >= 4 and raw in body:
             body = body.replace(raw, MASK)
