@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:32:34.997123
+Create Date: 2026-11-27 12:51:14.489494
 
 """
 from alembic import op
@@ -405,6 +405,7 @@ def upgrade():
     sa.Column('to_credentials', sa.JSON(), nullable=False),
     sa.Column('selected_item', sa.String(length=255), nullable=False),
     sa.Column('unmatched_items', sa.JSON(), nullable=False),
+    sa.Column('oci_parameters', sa.JSON(), nullable=False),
     sa.Column('status', sa.Enum('active', 'transferred', 'cancelled', 'expired', name='sessionstatus', native_enum=False, length=32), nullable=False),
     sa.Column('created_at', shop.database.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_seen_at', shop.database.UTCDateTime(timezone=True), nullable=False),
