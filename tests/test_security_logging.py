@@ -42,9 +42,13 @@ def log_output(app, monkeypatch) -> Iterator[io.StringIO]:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     monkeypatch.setattr(root, "handlers", [handler])
-    monkeypatch.setattr(root, "level", logging.DEBUG)
+    # setLevel, not a plain attribute: it also clears the loggers' cached "is enabled"
+    # answers, which an earlier test (e.g. Alembic's logging config) may have left at WARNING.
+    previous = root.level
+    root.setLevel(logging.DEBUG)
     install_redaction(app)
     yield stream
+    root.setLevel(previous)
     handler.close()
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 12:51:14.489494
+Create Date: 2026-11-27 12:55:21.325899
 
 """
 from alembic import op
@@ -691,6 +691,9 @@ def upgrade():
     # ### end Alembic commands ###
     # Full-text search over products (FTS5 on SQLite, a GIN index on PostgreSQL).
     create_search_index(op.get_bind())
+    # The one row of the catalog version (page cache), so concurrent first writes
+    # only ever UPDATE it.
+    op.execute("INSERT INTO catalog_version (id, version) VALUES (1, 0)")
 
 
 def downgrade():
