@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -25,9 +24,9 @@ from shop.cxml import (
     read_cxml,
 )
 from shop.cxml.documents import PunchOutSetupResponse
-from tests.conftest import shared_path
+from tests.conftest import SHARED, shared_path
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "cxml" / "samples"
+SAMPLES = SHARED / "cxml" / "samples"
 
 # Samples that are genuinely broken, with the reason each must be refused with.
 BROKEN = {

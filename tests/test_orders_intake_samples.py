@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +21,13 @@ from shop.orders.inbound import InboundDocument
 from shop.orders.models import Order, OrderSource
 from shop.orders.po_models import PurchaseOrder
 from shop.punchout.models import ConnectionMode
-from tests.conftest import shared_path
+from tests.conftest import SHARED, shared_path
 from tests.intake_support import make_buyer_fixture, post_po, status_of  # noqa: F401
 
 pytestmark = pytest.mark.shared
 
-SAMPLES = sorted(p.name for p in (Path(__file__).resolve().parents[2] / "shared" / "cxml" /
-                                  "samples" / "order_request").glob("*.xml")) or ["(none)"]
+SAMPLES = sorted(p.name for p in (SHARED / "cxml" / "samples" / "order_request").glob("*.xml"))
+SAMPLES = SAMPLES or ["(none)"]
 ADDED_SECRET = "added-by-the-test"
 
 
