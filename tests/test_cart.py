@@ -52,13 +52,6 @@ def test_visitor_adding_is_sent_to_login_with_next(client, pen):
     assert db.session.query(CartLine).count() == 0
 
 
-def test_visitor_adding_without_next_returns_to_the_product_after_login(client, pen):
-    response = _add(client, sku="PEN-001", quantity="1")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/login?next=/products/PEN-001"
-    assert db.session.query(CartLine).count() == 0
-
-
 # ---------- adding ----------
 
 

@@ -59,10 +59,7 @@ def add() -> Response:
     back = safe_next(form.next.data)
     if not current_user.is_authenticated:
         flash("Please log in to add products to your cart.", "info")
-        # Back to the product after login, so the visitor can add it at their own price.
-        product_page = url_for("catalog.show_product", sku=form.sku.data) if form.sku.data else None
-        back = back or product_page or url_for("cart.view")
-        return redirect(url_for("accounts.login", next=back))
+        return redirect(url_for("accounts.login", next=back or url_for("cart.view")))
     if services.cart_is_read_only():
         flash(READ_ONLY_MESSAGE, "error")
         return redirect(url_for("cart.view"))
