@@ -27,6 +27,10 @@ CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"'
 START_URL = re.compile(r"<URL>([^<]+/punchout/start/[^<]+)</URL>")
 DEMO_BUYER = ("buyer@acme.test", "buyer-demo-1")
 
+# wrk replays the session cookie with this User-Agent too: Flask-Login's strong session
+# protection ties a session to the client's address and User-Agent.
+USER_AGENT = "shop-bench/1"
+
 
 @dataclass(frozen=True)
 class Secrets:
@@ -139,6 +143,7 @@ class BrowserSession:
 def logged_in(base_url: str, page: str) -> BrowserSession:
     """Log the demo buyer in through the real form; the CSRF token is read from ``page``."""
     with requests.Session() as browser:
+        browser.headers["User-Agent"] = USER_AGENT
         login = browser.get(base_url + "/login", timeout=30)
         answer = browser.post(base_url + "/login", timeout=30, allow_redirects=False, data={
             "email": DEMO_BUYER[0], "password": DEMO_BUYER[1], "csrf_token": csrf_token(login.text),
@@ -159,6 +164,7 @@ def punchout_session(base_url: str, lines: list[str], number: int) -> BrowserSes
         payload_id=f"bench-transfer-{number}-{secrets.token_hex(4)}@buyer.bench.example",
         operation="edit", items=tuple((sku, 1 + n % 5) for n, sku in enumerate(lines)))
     with requests.Session() as browser:
+        browser.headers["User-Agent"] = USER_AGENT
         answer = browser.post(base_url + "/punchout/setup", data=body, timeout=60,
                               headers={"Content-Type": "text/xml"})
         found = START_URL.search(answer.text)

@@ -55,7 +55,9 @@ def throughput_scenarios(catalog: prepare.Catalog, shopper: prepare.BrowserSessi
         Scenario(f"search '{common_word}'", Request(f"/search?q={quote(common_word)}"), 0.4),
         Scenario("search SKU", Request(f"/search?q={quote(catalog.product_sku)}"), 0.4),
         Scenario("add to cart (logged in)", Request(
-            "/cart/add", "POST", {"Cookie": shopper.cookie, "Content-Type": FORM},
+            "/cart/add", "POST",
+            {"Cookie": shopper.cookie, "Content-Type": FORM,
+             "User-Agent": prepare.USER_AGENT},
             form_bodies=cart_bodies, expect_status=302, refuse_location="/login")),
         Scenario("PunchOutSetupRequest", Request(
             "/punchout/setup", "POST", {"Content-Type": XML}, template=setup_body,

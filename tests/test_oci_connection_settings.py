@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import csrf_token
+from conftest import csrf_token, log_in_session
 from oci_support import (  # noqa: F401
     HOOK_PREFIX,
     enter_shop,
@@ -150,8 +150,7 @@ def test_cli_keeps_oci_options_away_from_cxml(runner):
 @pytest.fixture
 def staff(client, make_user):
     user = make_user("staff@northwind.test", role=Role.STAFF)
-    with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(user.id)
+    log_in_session(client, user.id)
     return user
 
 
@@ -218,8 +217,7 @@ def test_back_office_shows_an_oci_session_and_its_calls(app, client, make_user,
     po = enter_shop(client, entry_params(**{"sy-langu": "DE"}))
     staff_browser = app.test_client()
     user = make_user("staff@northwind.test", role=Role.STAFF)
-    with staff_browser.session_transaction() as cookie:
-        cookie["_user_id"] = str(user.id)
+    log_in_session(staff_browser, user.id)
     page = staff_browser.get(f"/admin/punchout/sessions/{po.id}")
     assert page.status_code == 200
     assert "OCI ok_code" in page.text and "ADDI" in page.text and "sy-langu" in page.text
