@@ -138,6 +138,7 @@ def transfer_timings(base_url: str, catalog: prepare.Catalog, rounds: int) -> Ti
                                  range(rounds)))
     samples = []
     with requests.Session() as client:
+        client.headers["User-Agent"] = prepare.USER_AGENT  # the session's own browser
         for browser in sessions:
             def transfer(browser: prepare.BrowserSession = browser) -> None:
                 answer = client.post(base_url + "/punchout/transfer", timeout=60,
