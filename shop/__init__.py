@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from shop import errors, formatting, logging_setup, security
+from shop import errors, formatting, logging_setup, security, text_guard
 from shop.config import load_config
 from shop.extensions import csrf, db, login_manager, migrate
 
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     formatting.init_app(app)
     security.init_app(app)
+    text_guard.init_app(app)
     register_commands(app)
     if app.config["SHOP_PROXY_HOPS"]:
         hops = app.config["SHOP_PROXY_HOPS"]

@@ -29,6 +29,7 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from shop.cxml import DEFAULT_VERSION, build_status_response
+from shop.text_guard import reads_raw_body
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def xml_body_limit(view: F) -> F:
             return refusal
         return view(*args, **kwargs)
 
-    return limited  # type: ignore[return-value]
+    return reads_raw_body(limited)
 
 
 def enforce_xml_body_limit() -> Response | None:

@@ -204,11 +204,14 @@ def redact_document(body: bytes | str) -> str:
     """The text of a raw document, ready to store or show: decoded, its secrets masked.
 
     Bytes are masked before decoding and the text again after it, so a secret is hidden
-    whichever way the document is read.
+    whichever way the document is read. A NUL character (never valid XML, but a hostile body
+    may hold one) becomes U+FFFD: PostgreSQL cannot store NUL in a text column.
     """
     if isinstance(body, str):
-        return redact_xml_text(body)
-    return redact_xml_text(decode_document(redact_xml_secrets(body)))
+        text = redact_xml_text(body)
+    else:
+        text = redact_xml_text(decode_document(redact_xml_secrets(body)))
+    return text.replace("\x00", "\ufffd")
 
 
 def redact_fields(fields: Mapping[str, str], secret_names: Iterable[str]) -> dict[str, str]:

@@ -82,7 +82,7 @@ def test_pagination_keeps_the_filters(staff_client, make_product):
 def test_odd_query_strings_are_harmless(staff_client, make_product):
     make_product()
     for query in ("page=abc", "page=-3", "page=99999999999", "q=" + "x" * 5000,
-                  "q=%00%01", "status=<script>", "_external=1&page=2", "q=%F4%8F%BF%BF"):
+                  "q=%01%1F", "status=<script>", "_external=1&page=2", "q=%F4%8F%BF%BF"):
         response = staff_client.get(f"/admin/products?{query}")
         assert response.status_code == 200, query
         assert "<script>" not in response.text.split("</header>")[1]

@@ -39,9 +39,9 @@ from shop.punchout.oci_transfer import (
     form_log_text,
     oci_items,
 )
-from shop.punchout.redaction import MASK
 from shop.punchout.sessions import SetupData, prepare_session
 from shop.ratelimit import AuthKind, get_limiter
+from shop.redaction import MASK
 
 log = logging.getLogger(__name__)
 

@@ -33,8 +33,8 @@ from shop.punchout.models import (
     TransferredLine,
 )
 from shop.punchout.oci_settings import HookQuery, MatgroupSource, OCISettings
-from shop.punchout.redaction import MASK
 from shop.punchout.transfer import cart_lines, claim_session, line_key
+from shop.redaction import MASK
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from shop import cxml
 from shop.extensions import db
-from shop.punchout.redaction import redact_document
+from shop.redaction import redact_document
 from shop.sandbox.connect import derived_secret
 from shop.sandbox.models import SandboxDocument, SandboxRequisition
 from shop.sandbox.profiles import Profile

@@ -17,7 +17,7 @@ from shop.database import utcnow
 from shop.errors import NotFound, ShopError
 from shop.extensions import db
 from shop.punchout import credentials as secret_store
-from shop.punchout.redaction import redact_document
+from shop.redaction import redact_document
 from shop.sandbox import documents, http
 from shop.sandbox.connect import (
     RECEIVE_PATH,

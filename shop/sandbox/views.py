@@ -34,6 +34,7 @@ from shop.sandbox.forms import PunchOutForm
 from shop.sandbox.models import RequisitionStatus
 from shop.sandbox.profiles import PROFILES
 from shop.security import content_security_policy
+from shop.text_guard import reads_raw_body
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 
@@ -200,6 +201,7 @@ def approve(requisition_id: int) -> Response:
 
 @bp.post("/inbox/<profile_key>")
 @csrf.exempt  # a server-to-server cXML post; authenticated by its own credentials
+@reads_raw_body
 def receive_document(profile_key: str) -> Response:
     profile = PROFILES.get(profile_key)
     try:
