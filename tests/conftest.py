@@ -80,6 +80,10 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
             # Fixed keys, so tests never create key files in the real instance folder.
             "INBOUND_SECRET_PEPPER": "test-pepper",
             "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY,
+            # scrypt costs ~0.1 s per hash, and most tests make users and log in: a cheap
+            # method keeps the suite fast. Tests of the production method use
+            # ``production_hashing``.
+            "PASSWORD_HASH_METHOD": FAST_TEST_HASH,
         }
     )
     # The test keeps one app context open, so ``g`` would outlive a request: forget the
@@ -110,6 +114,8 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 # A valid Fernet key used only by the tests (32 url-safe base64 bytes).
 TEST_FERNET_KEY = "dGVzdC1rZXktZm9yLXRoZS1zaG9wLXRlc3RzLTAwMDA="
+# The tests' password hash: one PBKDF2 round (never a production setting).
+FAST_TEST_HASH = "pbkdf2:sha256:1"
 
 
 def log_in_session(client: FlaskClient, user_id: int) -> None:
@@ -165,10 +171,17 @@ def make_company(app: Flask) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def make_user(app: Flask, make_company: Callable[..., Any]) -> Callable[..., Any]:
-    from werkzeug.security import generate_password_hash
+def production_hashing(app: Flask) -> None:
+    """Hash passwords with the shop's real default method (scrypt) in this test."""
+    from shop.config import Defaults
 
+    app.config["PASSWORD_HASH_METHOD"] = Defaults.PASSWORD_HASH_METHOD
+
+
+@pytest.fixture
+def make_user(app: Flask, make_company: Callable[..., Any]) -> Callable[..., Any]:
     from shop.accounts.models import Company, Role, User
+    from shop.accounts.passwords import hash_password
 
     def make(
         email: str = "buyer@acme.test",
@@ -182,7 +195,7 @@ def make_user(app: Flask, make_company: Callable[..., Any]) -> Callable[..., Any
             company = company or make_company()
         user = User(
             email=email.lower(),
-            password_hash=generate_password_hash(password),
+            password_hash=hash_password(password),
             role=role,
             company=company,
             **fields,

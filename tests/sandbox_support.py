@@ -18,7 +18,7 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import SHARED, TEST_FERNET_KEY
+from tests.conftest import FAST_TEST_HASH, SHARED, TEST_FERNET_KEY
 
 DTD_DIR = SHARED / "cxml" / "dtd"
 STAFF = ("staff@northwind.test", "staff-demo-1")
@@ -39,6 +39,7 @@ def live_config(database_url: str) -> dict[str, object]:
         "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
         "CXML_DTD_DIR": str(DTD_DIR), "INBOUND_SECRET_PEPPER": "test-pepper",
         "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY, "OUTBOX_ALLOW_PRIVATE_TARGETS": True,
+        "PASSWORD_HASH_METHOD": FAST_TEST_HASH,
     }
 
 

@@ -17,7 +17,7 @@ from tests.conftest import csrf_token
 # ---------- services ----------
 
 
-def test_create_user_creates_the_company_and_hashes_with_scrypt(app):
+def test_create_user_creates_the_company_and_hashes_with_scrypt(app, production_hashing):
     user = services.create_user("  Jane.Doe@Example.COM ", "long enough", "Initech", "buyer")
     assert user.email == "jane.doe@example.com"
     assert user.password_hash.startswith("scrypt:")
@@ -81,7 +81,7 @@ def test_verify_password_without_a_hash_is_false_and_corrupt_hashes_fail_closed(
     assert verify_password("nonsense$hash", "anything") is False
 
 
-def test_login_upgrades_a_hash_made_with_old_parameters(app, make_user):
+def test_login_upgrades_a_hash_made_with_old_parameters(app, production_hashing, make_user):
     user = make_user("old@acme.test")
     user.password_hash = generate_password_hash("correct horse", method="pbkdf2:sha256:1000")
     db.session.commit()

@@ -12,7 +12,7 @@ from shop.orders import services as orders
 from shop.orders.models import OrderSource
 
 
-def test_users_add_creates_user_and_company(runner):
+def test_users_add_creates_user_and_company(runner, production_hashing):
     result = runner.invoke(args=["users", "add", "Jane@Initech.test", "--password",
                                  "long enough", "--company", "Initech", "--role",
                                  "company-admin", "--first-name", "Jane"])

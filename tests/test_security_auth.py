@@ -146,7 +146,7 @@ def test_a4_no_secret_is_stored_in_clear(make_connection):
 # ---------- W9: password storage ----------
 
 
-def test_w9_passwords_are_stored_as_scrypt_hashes(make_user):
+def test_w9_passwords_are_stored_as_scrypt_hashes(production_hashing, make_user):
     user = make_user(password="correct horse battery")
     assert user.password_hash.startswith("scrypt:")
     assert "correct horse battery" not in user.password_hash

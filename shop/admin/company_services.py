@@ -10,9 +10,9 @@ import logging
 from typing import TypeVar
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from shop.accounts.models import Address, Company, Role, User
+from shop.accounts.passwords import hash_password
 from shop.admin.services import (
     AddressData,
     CompanyData,
@@ -88,7 +88,7 @@ def add_user(company_id: int, data: NewUserData) -> User:
         raise InvalidInput(f"{email} already has an account.", "email")
     user = User(
         email=email, first_name=data.first_name, last_name=data.last_name, role=data.role,
-        company=company, password_hash=generate_password_hash(data.password),
+        company=company, password_hash=hash_password(data.password),
         is_active_user=True,
     )
     db.session.add(user)

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask_migrate import stamp
 from sqlalchemy import func, insert, inspect, select
-from werkzeug.security import generate_password_hash
 
 from shop.accounts.models import Address, AddressKind, Company, Role, User
+from shop.accounts.passwords import hash_password
 from shop.catalog import demo_data
 from shop.catalog.models import Category, ContractPrice, Product
 from shop.catalog.page_cache import bump_version
@@ -186,7 +186,7 @@ def _seed_users(report: SeedReport) -> None:
         if spec.email in existing:
             continue
         db.session.add(User(
-            email=spec.email, password_hash=generate_password_hash(spec.password),
+            email=spec.email, password_hash=hash_password(spec.password),
             role=Role(spec.role), company=companies.get(spec.company or ""),
             first_name=spec.first_name, last_name=spec.last_name,
         ))
