@@ -97,6 +97,26 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+@pytest.fixture
+def make_app() -> Iterator[Callable[[dict[str, Any]], Flask]]:
+    """Further apps for one test (other settings, a second worker); closed after the test.
+
+    An app whose engine is never disposed leaves its pooled connection to the garbage
+    collector, which on PostgreSQL warns (an error here) in whichever test runs next.
+    """
+    made: list[Flask] = []
+
+    def make(config: dict[str, Any]) -> Flask:
+        made.append(create_app(config))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _fresh_request_globals(sender: Flask, **extra: Any) -> None:
     for name in list(vars(g)):
         delattr(g, name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shop import create_app
 from shop.config import normalise_database_url
 
 
@@ -35,9 +34,9 @@ def test_healthz_answers_when_database_does(client):
     assert response.json == {"status": "ok"}
 
 
-def test_healthz_reports_an_unreachable_database(tmp_path: Path):
+def test_healthz_reports_an_unreachable_database(make_app, tmp_path: Path):
     missing = tmp_path / "no" / "such" / "dir" / "shop.db"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    app = make_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
 
@@ -64,8 +63,8 @@ def test_hsts_only_over_https(client):
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_proxy_fix_makes_https_urls_behind_a_tls_proxy(database_url):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+def test_proxy_fix_makes_https_urls_behind_a_tls_proxy(make_app, database_url):
+    app = make_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "SHOP_PROXY_HOPS": 1})
 
     @app.get("/_url")

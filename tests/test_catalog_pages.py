@@ -355,11 +355,10 @@ def test_links_work_for_skus_and_slugs_with_odd_characters(client, make_category
     assert client.get(image).mimetype == "image/svg+xml"
 
 
-def test_error_pages_render_without_the_category_bar_when_the_database_is_down(tmp_path):
-    from shop import create_app
-
+def test_error_pages_render_without_the_category_bar_when_the_database_is_down(make_app,
+                                                                               tmp_path):
     missing = tmp_path / "no" / "such" / "dir" / "shop.db"
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
+    app = make_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{missing}"})
     client = app.test_client()
     not_found = client.get("/no-such-page")
     assert not_found.status_code == 404 and "category-nav" not in not_found.text

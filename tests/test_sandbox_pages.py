@@ -10,7 +10,6 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from shop import create_app
 from shop.accounts.models import Role
 from shop.extensions import db
 from shop.orders import delivery, fulfilment
@@ -61,8 +60,8 @@ def test_the_pass_outlives_a_session_switch_but_not_forgery(staff):
     assert staff.get("/sandbox/").status_code == 303
 
 
-def test_the_sandbox_is_off_when_disabled(database_url):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
+def test_the_sandbox_is_off_when_disabled(make_app, database_url):
+    app = make_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
                       "SECRET_KEY": "x", "SANDBOX_ENABLED": False})
     assert app.test_client().get("/sandbox/").status_code == 404
 
