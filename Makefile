@@ -17,10 +17,16 @@ $(VENV)/.dev-installed: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-## run: install, migrate, seed the demo catalog if empty, serve on http://127.0.0.1:5000
+## run: the demo: install, migrate, seed the demo shop if empty, serve it on
+## http://127.0.0.1:5000 with the outbox worker beside it (Ctrl+C stops both)
+# Demo only: order documents may go to the sandbox's inbox on 127.0.0.1
+# (SHOP_OUTBOX_ALLOW_PRIVATE); production runs gunicorn and `flask outbox run` as services.
 run: $(VENV)/.installed
 	$(FLASK) db upgrade
 	$(PY) seed_catalog.py
+	export SHOP_OUTBOX_ALLOW_PRIVATE="$${SHOP_OUTBOX_ALLOW_PRIVATE:-1}"; \
+	$(FLASK) outbox run & outbox=$$!; \
+	trap 'kill $$outbox 2>/dev/null' EXIT; \
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py 'shop:create_app()'
 
 # axe-core for the browser journeys' accessibility check, from tests/browser/package-lock.json;
