@@ -3,11 +3,13 @@
 Each POST takes the next behaviour from ``script`` (the last one repeats): ``ok`` answers
 cXML Status 200, ``500`` answers HTTP 500 with cXML 500, ``400`` answers cXML 400 inside an
 HTTP 200, ``sleep`` waits longer than the shop's timeout, ``redirect`` answers 302 to
-another local URL, ``plain`` answers 200 with a non-XML body. Every request is recorded.
+another local URL, ``plain`` answers 200 with a non-XML body, ``huge`` answers 4 MB. Every
+request is recorded.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -25,10 +27,12 @@ class FakeBuyer:
     paths: list[str] = field(default_factory=list)
     sleep_seconds: float = 3.0
     port: int = 0
+    tls: ssl.SSLContext | None = None  # serve https with this server context
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/cxml/inbound"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/cxml/inbound"
 
     def next_behaviour(self) -> str:
         index = min(len(self.received) - 1, len(self.script) - 1)
@@ -63,6 +67,8 @@ def _handler(buyer: FakeBuyer) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
             elif behaviour == "plain":
                 self._send(200, b"thanks")
+            elif behaviour == "huge":
+                self._send(200, b" " * (4 * 1024 * 1024))
             else:
                 self._send(200, _answer(200, "OK"))
 
@@ -86,6 +92,8 @@ def serve(buyer: FakeBuyer) -> Iterator[FakeBuyer]:
     """Run the server in a thread for the duration of a fixture."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(buyer))
     server.daemon_threads = True
+    if buyer.tls is not None:
+        server.socket = buyer.tls.wrap_socket(server.socket, server_side=True)
     buyer.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
