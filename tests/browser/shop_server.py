@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,9 +120,13 @@ class ShopServer:
             self.process.kill()
             self.process.wait()
 
-    def flask(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run ``flask --app shop ARGS`` against this shop's database; fail with its output."""
-        return self._run([sys.executable, "-m", "flask", "--app", "shop", *args])
+    def flask(self, *args: str, env: Mapping[str, str] | None = None
+              ) -> subprocess.CompletedProcess[str]:
+        """Run ``flask --app shop ARGS`` against this shop's database; fail with its output.
+
+        ``env`` adds variables for that process only: ``SSL_CERT_FILE`` naming the test
+        certificate, say, so that a command calling this shop over https verifies it."""
+        return self._run([sys.executable, "-m", "flask", "--app", "shop", *args], env)
 
     @contextlib.contextmanager
     def database(self) -> Iterator[None]:
@@ -160,9 +164,10 @@ class ShopServer:
             return ""
         return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-lines:])
 
-    def _run(self, command: list[str]) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(command, cwd=PROJECT_ROOT, env=self.env(), capture_output=True,
-                                text=True, timeout=300)
+    def _run(self, command: list[str], env: Mapping[str, str] | None = None
+             ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(command, cwd=PROJECT_ROOT, env={**self.env(), **(env or {})},
+                                capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n"
                                f"{result.stdout}\n{result.stderr}")
