@@ -8,6 +8,11 @@ the document over https, TLS verified against the test certificate, to the conne
 document URL: the sandbox inbox of the same shop, which authenticates the supplier, checks
 the document against the official DTD and answers as a strict buyer. Staff then see the
 ConfirmationRequest, ShipNoticeRequest and InvoiceDetailRequest there, accepted and valid.
+
+The OrderRequest is the one the sandbox's Coupa buyer sends on approval (its own builder,
+its derived credentials), built here from the requisition a PunchOut would return: the
+headless ``flask sandbox run`` cannot get that far against this shop, whose StartPage is on
+shop.test, a name only the browser resolves.
 """
 
 from __future__ import annotations
