@@ -93,6 +93,43 @@ def test_entry_by_post_with_mixed_case_and_encoded_tilde_names(client, make_oci_
                                  "returntarget": "_self", "charset": "iso-8859-1"}
 
 
+@pytest.mark.parametrize("tilde", ["%7E", "%7e", "~", "%257E"])  # %257E: SAP encoded twice
+def test_entry_by_get_reads_encoded_tildes_and_names_in_any_case(client, make_oci_connection,
+                                                                  oci_catalog, tilde):
+    """SAP writes the URL itself: ``~`` as ``%7E`` (or not), names upper or lower case."""
+    make_oci_connection()
+    query = "&".join([
+        f"username={quote(OCI_USER, safe='')}", f"Password={quote(OCI_PASSWORD, safe='')}",
+        f"hook_url={quote(HOOK_URL, safe='')}", f"{tilde}okcode=ADDI", f"{tilde}TARGET=_top",
+        f"{tilde}Caller=CTLG", "oci_version=5", "Http_Content_Charset=ISO-8859-1",
+        "ReturnTarget=_parent",
+    ])
+    response = client.get(f"/punchout/oci?{query}")
+    assert response.status_code == 303, response.text
+    po = db.session.scalars(select(PunchOutSession)).one()
+    assert po.browser_form_post_url == HOOK_URL
+    assert po.oci_parameters == {
+        "ok_code": "ADDI", "target": "_top", "caller": "CTLG", "returntarget": "_parent",
+        "charset": "iso-8859-1", "oci_version": "5"}
+    assert po.extrinsics == {}  # nothing mistaken for buyer data
+
+
+def test_upper_and_lower_case_twins_with_one_value_count_once(client, make_oci_connection,
+                                                             oci_catalog):
+    """Some SAP releases send ``HOOK_URL`` and ``hook_url`` both; the same value is fine."""
+    make_oci_connection()
+    query = (f"HOOK_URL={quote(HOOK_URL, safe='')}&hook_url={quote(HOOK_URL, safe='')}"
+             f"&USERNAME={OCI_USER}&PASSWORD={quote(OCI_PASSWORD, safe='')}"
+             "&%7EOkCode=ADDI&~okcode=ADDI")
+    assert client.get(f"/punchout/oci?{query}").status_code == 303
+    po = db.session.scalars(select(PunchOutSession)).one()
+    assert po.browser_form_post_url == HOOK_URL and po.oci_parameters["ok_code"] == "ADDI"
+    # Two different hooks: one would be silently dropped, so the call is refused.
+    other = query.replace("hook_url=https", "hook_url=http")
+    refused = client.get(f"/punchout/oci?{other}")
+    assert refused.status_code == 400 and "sent twice with different values" in refused.text
+
+
 def test_entry_merges_query_string_and_form(client, make_oci_connection, oci_catalog):
     """Some buyers POST the login but leave HOOK_URL and the ~ parameters in the URL."""
     make_oci_connection()
