@@ -53,6 +53,13 @@ def test_validation_normalises_codes_and_charsets():
     assert settings.cust_fields == {"CUST_FIELD1": "manufacturer"}
 
 
+@pytest.mark.parametrize(("written", "kept"), [("4", "4.0"), ("4.00", "4.0"), ("5", "5.0"),
+                                               (" 5.0 ", "5.0")])
+def test_the_version_setting_is_kept_by_its_major_number(written, kept):
+    settings = validate_settings(OCISettings(username="srm", oci_version=written))
+    assert settings.oci_version == kept
+
+
 @pytest.mark.parametrize(("changes", "message"), [
     ({"username": ""}, "needs a login user name"),
     ({"password_field": "USERNAME"}, "must differ"),
@@ -62,6 +69,8 @@ def test_validation_normalises_codes_and_charsets():
     ({"charset": "utf-16"}, "cannot carry an OCI form"),
     ({"charset": "klingon"}, "Unknown character set"),
     ({"oci_version": "3.0"}, "4.0 or 5.0"),
+    ({"oci_version": "6"}, "4.0 or 5.0"),
+    ({"oci_version": "five"}, "4.0 or 5.0"),
     ({"vendor": "12345678901"}, "VENDOR"),
     ({"matgroup_table": {"x": "ELEVENCHARS"}}, "MATGROUP"),
     ({"unit_map": {"EACH": "PCE"}}, "1-3 letters"),

@@ -38,6 +38,7 @@ from shop.punchout.models import (
     SessionStatus,
     UserMapping,
 )
+from shop.ratelimit import get_limiter
 
 
 def messages() -> list[MessageLog]:
@@ -90,6 +91,43 @@ def test_entry_by_post_with_mixed_case_and_encoded_tilde_names(client, make_oci_
     po = db.session.scalars(select(PunchOutSession)).one()
     assert po.oci_parameters == {"ok_code": "ADDI", "target": "_top", "caller": "CTLG",
                                  "returntarget": "_self", "charset": "iso-8859-1"}
+
+
+@pytest.mark.parametrize("tilde", ["%7E", "%7e", "~", "%257E"])  # %257E: SAP encoded twice
+def test_entry_by_get_reads_encoded_tildes_and_names_in_any_case(client, make_oci_connection,
+                                                                  oci_catalog, tilde):
+    """SAP writes the URL itself: ``~`` as ``%7E`` (or not), names upper or lower case."""
+    make_oci_connection()
+    query = "&".join([
+        f"username={quote(OCI_USER, safe='')}", f"Password={quote(OCI_PASSWORD, safe='')}",
+        f"hook_url={quote(HOOK_URL, safe='')}", f"{tilde}okcode=ADDI", f"{tilde}TARGET=_top",
+        f"{tilde}Caller=CTLG", "oci_version=5", "Http_Content_Charset=ISO-8859-1",
+        "ReturnTarget=_parent",
+    ])
+    response = client.get(f"/punchout/oci?{query}")
+    assert response.status_code == 303, response.text
+    po = db.session.scalars(select(PunchOutSession)).one()
+    assert po.browser_form_post_url == HOOK_URL
+    assert po.oci_parameters == {
+        "ok_code": "ADDI", "target": "_top", "caller": "CTLG", "returntarget": "_parent",
+        "charset": "iso-8859-1", "oci_version": "5"}
+    assert po.extrinsics == {}  # nothing mistaken for buyer data
+
+
+def test_upper_and_lower_case_twins_with_one_value_count_once(client, make_oci_connection,
+                                                             oci_catalog):
+    """Some SAP releases send ``HOOK_URL`` and ``hook_url`` both; the same value is fine."""
+    make_oci_connection()
+    query = (f"HOOK_URL={quote(HOOK_URL, safe='')}&hook_url={quote(HOOK_URL, safe='')}"
+             f"&USERNAME={OCI_USER}&PASSWORD={quote(OCI_PASSWORD, safe='')}"
+             "&%7EOkCode=ADDI&~okcode=ADDI")
+    assert client.get(f"/punchout/oci?{query}").status_code == 303
+    po = db.session.scalars(select(PunchOutSession)).one()
+    assert po.browser_form_post_url == HOOK_URL and po.oci_parameters["ok_code"] == "ADDI"
+    # Two different hooks: one would be silently dropped, so the call is refused.
+    other = query.replace("hook_url=https", "hook_url=http")
+    refused = client.get(f"/punchout/oci?{other}")
+    assert refused.status_code == 400 and "sent twice with different values" in refused.text
 
 
 def test_entry_merges_query_string_and_form(client, make_oci_connection, oci_catalog):
@@ -181,16 +219,57 @@ def test_unknown_user_gets_the_same_answer_as_a_wrong_password(client, make_oci_
     assert unknown.text == wrong.text
 
 
-def test_repeated_failures_lock_the_login_even_with_the_right_password(app, client,
-                                                                      make_oci_connection):
-    app.config["RATE_LIMIT_IDENTITY_FAILURES"] = 3
+def test_a_locked_login_is_refused_with_429_and_retry_after_even_for_the_right_password(
+        client, make_oci_connection, oci_catalog):
     make_oci_connection()
-    for _ in range(3):
+    for _ in range(10):  # RATE_LIMIT_IDENTITY_FAILURES, the default
         assert get_entry(client, entry_params(PASSWORD="guess")).status_code == 401
-    locked = get_entry(client, entry_params())
-    assert locked.status_code == 401 and int(locked.headers["Retry-After"]) > 0
-    assert "Too many failed catalog logins" in locked.text
+    locked = get_entry(client, entry_params())  # the 11th, with the right password
+    assert locked.status_code == 429
+    assert 0 < int(locked.headers["Retry-After"]) <= 600  # RATE_LIMIT_WINDOW
+    assert "Catalog login locked for a while" in locked.text
+    assert "Too many failed catalog logins" in locked.text and "10 minutes" in locked.text
+    assert locked.headers["Cache-Control"] == "no-store"
     assert session_count() == 0
+    refused = messages()[-1]
+    assert refused.status_code == 429 and OCI_PASSWORD not in refused.body
+    # Still locked on the next try, and by POST too.
+    assert post_entry(client, entry_params()).status_code == 429
+
+
+def test_the_lock_ends_with_its_window(client, make_oci_connection, oci_catalog):
+    make_oci_connection()
+    for _ in range(10):
+        get_entry(client, entry_params(PASSWORD="guess"))
+    wait = int(get_entry(client, entry_params()).headers["Retry-After"])
+    limiter = get_limiter()
+    now = limiter.clock()
+    limiter.clock = lambda: now + wait + 1
+    assert get_entry(client, entry_params()).status_code == 303
+
+
+def test_a_locked_oci_user_leaves_other_oci_users_at_the_same_address_alone(
+        client, make_oci_connection, oci_catalog):
+    make_oci_connection()
+    make_oci_connection("Globex SRM", username="srm-globex", password="globex-pass",
+                        company="Globex")
+    for _ in range(10):
+        get_entry(client, entry_params(PASSWORD="guess"))
+    assert get_entry(client, entry_params()).status_code == 429
+    other = get_entry(client, entry_params(USERNAME="srm-globex", PASSWORD="globex-pass"))
+    assert other.status_code == 303
+
+
+def test_a_locked_address_is_refused_with_429_for_every_user(app, client, make_oci_connection,
+                                                             oci_catalog):
+    app.config["RATE_LIMIT_ADDRESS_FAILURES"] = 5  # configurable; default 100
+    make_oci_connection()
+    for n in range(5):  # a different user name each time: only the address adds up
+        get_entry(client, entry_params(USERNAME=f"guess-{n}"))
+    locked = get_entry(client, entry_params())
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    elsewhere = get_entry(client, entry_params(), environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert elsewhere.status_code == 303
 
 
 def test_missing_hook_url_is_a_400(client, make_oci_connection):

@@ -17,10 +17,12 @@ from shop.oci import (
     UnsupportedCharset,
     build_fields,
     field_name,
+    major_version,
     parse_oci_form,
     prepare_transfer,
     read_form_fields,
     render_form,
+    version_label,
 )
 from tests.conftest import shared_path
 
@@ -273,9 +275,27 @@ def test_4_0_never_sends_item_type_or_parent_id():
     assert other == fields_40
 
 
-def test_unknown_versions_are_refused():
+@pytest.mark.parametrize("version", ["3.5", "6.0", "10", "", "five", "4,0", "5.0.0.1"])
+def test_unknown_versions_are_refused(version):
     with pytest.raises(BuildError, match="version"):
-        build_fields([bolt()], version="3.5")
+        build_fields([bolt()], version=version)
+
+
+@pytest.mark.parametrize(("written", "label"), [
+    ("4", "4.0"), ("4.0", "4.0"), ("4.00", "4.0"), (" 4.0 ", "4.0"), ("V4.0", "4.0"),
+    ("5", "5.0"), ("5.0", "5.0"), ("5.00", "5.0"), ("5.0.1", "5.0"),
+])
+def test_a_version_is_read_by_its_major_number(written, label):
+    """SAP and people write "5", "4.00" or "5.0"; the field set follows the major number."""
+    assert major_version(written) == int(label[0])
+    assert version_label(written) == label
+    kit = [bolt(item_type="R"), bolt(item_type="O", parent_id=1)]
+    assert build_fields(kit, version=written) == build_fields(kit, version=label)
+
+
+@pytest.mark.parametrize("written", [None, "", "five", "4,0", "-5", "5.0.0.1"])
+def test_text_that_is_not_a_version_has_no_major_number(written):
+    assert major_version(written) is None
 
 
 # ---------- echoes ----------

@@ -378,6 +378,31 @@ def test_the_version_sent_is_the_connections_or_4_0_when_the_buyer_says_so(versi
     assert version_to_send(settings, None) == version
     assert version_to_send(settings, "5.0") == version
     assert version_to_send(settings, "4.0") == version_to_send(settings, "3.0") == "4.0"
+    # Compared by the major number, as SAP writes it.
+    assert version_to_send(settings, "5") == version_to_send(settings, "5.00") == version
+    assert version_to_send(settings, "4") == version_to_send(settings, "4.00") == "4.0"
+    assert version_to_send(settings, "10.0") == version  # newer than 5, not "1"
+    assert version_to_send(settings, "unknown") == version  # unreadable: ignored
+
+
+@pytest.mark.parametrize(("stored", "sent"), [("5", "5.0"), ("4.00", "4.0"), ("4", "4.0")])
+def test_a_connection_version_written_short_is_read_by_its_major_number(
+        client, make_oci_connection, oci_catalog, stored, sent):
+    """A connection stored with "5" or "4.00" (an import, an older back office) still sends
+    its carts (a stored "5" used to fail every transfer as an unknown version)."""
+    from shop.punchout.oci_settings import OCISettings
+    from shop.punchout.oci_transfer import version_to_send
+
+    connection = make_oci_connection()
+    connection.oci_settings = {**connection.oci_settings, "oci_version": stored}
+    db.session.commit()
+    enter_shop(client, entry_params(OCI_VERSION=None))
+    add_to_cart(client, "BOLT-M8", "1")
+    page = transfer(client)
+    assert page.status_code == 200, page.text
+    (item,) = oci.parse_oci_form(page.text)
+    assert item.ext_product_id == "BOLT-M8"
+    assert version_to_send(OCISettings.from_json(connection.oci_settings), None) == sent
 
 
 # ---------- over real HTTP, as a browser and SAP would ----------

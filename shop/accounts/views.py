@@ -25,12 +25,21 @@ from werkzeug.wrappers import Response
 from shop.accounts import services
 from shop.accounts.forms import ActionForm, LoginForm, PasswordForm, ProfileForm
 from shop.accounts.models import User
-from shop.accounts.next_url import safe_next
+from shop.accounts.next_url import return_path, safe_next
 
 log = logging.getLogger(__name__)
 bp = Blueprint("accounts", __name__)
 
 LOGIN_FAILED = "The email or password is not correct."
+
+
+@bp.app_template_global()
+def login_next() -> str | None:
+    """The ``next`` of the header's "Log in" link: this GET page, minus any secret in its URL."""
+    if request.method != "GET" or request.endpoint in (None, "accounts.login"):
+        return None
+    query = request.query_string.decode("utf-8", "replace")
+    return return_path(request.path, query, request.blueprint)
 
 
 @bp.route("/login", methods=["GET", "POST"])

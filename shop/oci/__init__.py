@@ -23,8 +23,10 @@ from .fields import (
     OCIItem,
     format_price,
     format_quantity,
+    major_version,
     map_unit,
     matgroup_for,
+    version_label,
 )
 from .form import parse_oci_form, read_form_fields, render_form
 from .hook import check_hook_url, hook_url_allowed, split_hook_url, validate_hook_prefix
@@ -56,6 +58,7 @@ __all__ = [
     "format_price",
     "format_quantity",
     "hook_url_allowed",
+    "major_version",
     "map_unit",
     "matgroup_for",
     "normalize_name",
@@ -68,4 +71,5 @@ __all__ = [
     "return_target",
     "split_hook_url",
     "validate_hook_prefix",
+    "version_label",
 ]

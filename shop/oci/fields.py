@@ -15,6 +15,8 @@ from types import MappingProxyType
 from .errors import BuildError
 
 OCI_VERSIONS = ("4.0", "5.0")
+# "5", "5.0", "4.00", "v4.0", "4.0.1": the major number is what tells the field set apart.
+_VERSION = re.compile(r"\s*[vV]?(\d{1,3})(?:\.\d{0,3}){0,2}\s*")
 LONGTEXT_WIDTH = 132  # SAP's text line width; part of the field name, not a length limit
 
 # Every standard NEW_ITEM field with its maximum length, in the order they are written.
@@ -102,6 +104,21 @@ MAX_INTEGER_DIGITS = 11
 MAX_DECIMALS = 3
 MAX_PRICE_UNIT = 99_999  # PRICEUNIT has 5 characters
 _CENT = Decimal("0.01")
+
+
+def major_version(value: str | None) -> int | None:
+    """The major number of an OCI version as written by SAP or a person, else ``None``."""
+    match = _VERSION.fullmatch(value or "")
+    return int(match.group(1)) if match else None
+
+
+def version_label(value: str | None) -> str:
+    """The version we write for ``value``: ``"4.0"`` or ``"5.0"``; BuildError otherwise."""
+    major = major_version(value)
+    label = f"{major}.0"
+    if label not in OCI_VERSIONS:
+        raise BuildError(f"OCI version {str(value)[:20]!r} is not supported; use 4.0 or 5.0.")
+    return label
 
 
 @dataclass(frozen=True)

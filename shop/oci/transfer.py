@@ -20,12 +20,12 @@ from .fields import (
     KEY_FIELDS,
     LONGTEXT_WIDTH,
     OCI5_ONLY,
-    OCI_VERSIONS,
     TEXT_FIELDS,
     OCIItem,
     format_integer,
     format_price,
     format_quantity,
+    version_label,
 )
 from .hook import split_hook_url
 from .text import charset_label, encode_for_charset, prepare_text
@@ -57,8 +57,7 @@ def build_fields(
     text is cut to its length (DESCRIPTION to ``description_length``), keys and codes that do
     not fit raise :class:`BuildError`. ITEM_TYPE and PARENT_ID are written only for 5.0.
     """
-    if version not in OCI_VERSIONS:
-        raise BuildError(f"OCI version {version!r} is not supported; use 4.0 or 5.0.")
+    version = version_label(version)  # "5" and "5.00" are 5.0
     if description_length < 1:
         raise BuildError("The description length must be at least 1.")
     label = charset_label(charset)

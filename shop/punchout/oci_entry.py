@@ -47,7 +47,8 @@ log = logging.getLogger(__name__)
 
 LOGIN_REFUSED = "The catalog login was not accepted: check the user name and password of " \
     "this catalog in your SAP system."
-LOCKED = "Too many failed catalog logins: try again in {seconds} seconds."
+LOCKED = "Too many failed catalog logins for this user or from this address: try again in " \
+    "{wait}. Until then even the right password is refused."
 # Names buyers use for the user's details (compared without regard to case).
 _EMAIL_NAMES = ("EMAIL", "USER_EMAIL", "USEREMAIL", "E_MAIL", "MAIL")
 _FIRST_NAMES = ("FIRST_NAME", "FIRSTNAME", "GIVEN_NAME")
@@ -112,8 +113,10 @@ def _authenticate(pairs: Sequence[tuple[str, str]], remote_addr: str) -> BuyerCo
     limiter = get_limiter()
     decision = limiter.check(AuthKind.OCI, username, remote_addr)
     if not decision.allowed:
-        raise OCIEntryRefused(401, LOCKED.format(seconds=decision.retry_after),
-                              retry_after=decision.retry_after)
+        # 429, not 401: the login may be right, and SAP's admin needs to know to wait.
+        minutes = decision.retry_after_minutes
+        wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+        raise OCIEntryRefused(429, LOCKED.format(wait=wait), retry_after=decision.retry_after)
     found = None
     for connection, settings in candidates:
         if _param(pairs, settings.username_field) != settings.username:

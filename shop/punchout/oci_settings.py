@@ -170,9 +170,12 @@ def _charset(value: str) -> str:
 
 
 def _version(value: str) -> str:
-    if value.strip() not in oci.OCI_VERSIONS:
-        raise ConnectionInvalid(f"The OCI version must be {' or '.join(oci.OCI_VERSIONS)}.")
-    return value.strip()
+    """"4", "4.00" and "4.0" are all OCI 4.0: the major number decides."""
+    try:
+        return oci.version_label(value)
+    except oci.OCIError:
+        raise ConnectionInvalid(
+            f"The OCI version must be {' or '.join(oci.OCI_VERSIONS)}.") from None
 
 
 def _code(value: str, field_name: str) -> str:

@@ -128,10 +128,15 @@ def _long_text(product: Product) -> str:
 
 
 def version_to_send(settings: OCISettings, announced: str | None) -> str:
-    """The connection's version, but 4.0 to a buyer that announced an older OCI."""
-    if announced and announced.strip()[:1] in ("1", "2", "3", "4"):
+    """The connection's version, but 4.0 to a buyer that announced an older OCI.
+
+    Versions are compared by their major number: SAP sends "5", "5.0" or "4.00", and an
+    announced "10.0" is newer than 5, not older. An unreadable announcement is ignored.
+    """
+    major = oci.major_version(announced)
+    if major is not None and major < 5:
         return "4.0"
-    return settings.oci_version
+    return oci.version_label(settings.oci_version)
 
 
 def build_form(entry: oci.OCIEntry, items: Sequence[oci.OCIItem], settings: OCISettings,

@@ -23,6 +23,7 @@ _TITLES = {
     403: "This catalog call is not allowed",
     404: "Product not found",
     422: "This product cannot be sent to SAP",
+    429: "Catalog login locked for a while",
 }
 
 

@@ -66,13 +66,16 @@ def add_cxml_connection(shop: ShopServer, buyer: BuyerSite, *, name: str | None 
 def add_oci_connection(shop: ShopServer, buyer: BuyerSite, *, name: str | None = None,
                        company: str = "Acme Industries", extra: tuple[str, ...] = ()
                        ) -> tuple[str, str]:
-    """Create an OCI connection; returns its (username, password)."""
+    """Create an OCI connection whose hook and frame are the buyer's site; (username, password).
+
+    The password is letters and digits only, so that a search for it in a page finds it
+    however it was encoded."""
     name = name or f"SAP buyer {secrets.token_hex(3)}"
-    username, password = f"sap-{secrets.token_hex(3)}", secrets.token_urlsafe(12)
+    username, password = f"sap-{secrets.token_hex(3)}", f"Pw{secrets.token_hex(10)}"
     shop.flask(
         "buyers", "add", name, "--protocol", "oci", "--username", username,
         "--password", password, "--return-url-prefix", buyer.return_url,
-        "--company", company, *extra,
+        "--frame-ancestor", buyer.origin, "--company", company, *extra,
     )
     return username, password
 
