@@ -174,10 +174,7 @@ def build_order_message(message: PunchOutOrderMessage, **options: Unpack[Request
         parts.money(head, "Total", message.total)
         if message.ship_to is not None:
             parts.address(head, "ShipTo", message.ship_to)
-        if message.shipping is not None:
-            parts.charge(head, "Shipping", message.shipping)
-        if message.tax is not None:
-            parts.charge(head, "Tax", message.tax)
+        parts.shipping_and_tax(head, message.shipping, message.tax)
         for item in message.items:
             parts.item_in(element, item)
 
@@ -221,6 +218,7 @@ def build_order_request(order: OrderRequest, **options: Unpack[RequestOptions]) 
         raise ValueError("an OrderRequest needs at least one ItemOut")
     if order.header.bill_to is None:
         raise ValueError("an OrderRequest needs a BillTo address")
+
     def fill(body: Any) -> None:
         element = parts.sub(body, "OrderRequest")
         _order_header(element, order)
@@ -243,10 +241,7 @@ def _order_header(parent: Any, order: OrderRequest) -> None:
         parts.address(element, "ShipTo", head.ship_to)
     assert head.bill_to is not None  # checked by the caller
     parts.address(element, "BillTo", head.bill_to)
-    if head.shipping is not None:
-        parts.charge(element, "Shipping", head.shipping)
-    if head.tax is not None:
-        parts.charge(element, "Tax", head.tax)
+    parts.shipping_and_tax(element, head.shipping, head.tax)
     for term in head.payment_terms:
         parts.sub(element, "PaymentTerm", payInNumberOfDays=str(term.pay_in_days))
     parts.contacts(element, head.contacts)

@@ -12,6 +12,7 @@ where they repeat and built positionally, and error texts are formatted only on 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from shop.cxml.constructors import positional
@@ -194,16 +195,24 @@ def _accounting(raw: tuple[str, ...]) -> Accounting:
     return found
 
 
-def _where(tag: str, line: str | None, position: int) -> str:
-    return f"{tag} {line}" if line else f"{tag} #{position}"
+def _line(element: Any, position: int) -> tuple[str, Decimal, int | None]:
+    """(name in errors, quantity, lineNumber) of an ItemOut or ItemIn; ``position`` (1-based)
+    names the line in errors when it has no lineNumber."""
+    tag, line = element.tag, element.get("lineNumber")
+    where = f"{tag} {line}" if line else f"{tag} #{position}"
+    quantity = element.get("quantity")
+    if quantity is None or not quantity.strip():
+        raise CXMLError(f"{where}: attribute quantity is missing", element=tag)
+    return (
+        where,
+        decimal_value(quantity, f"{where} quantity", tag),
+        int_value(line, f"{where} lineNumber", tag) if line else None,
+    )
 
 
 def item_out(element: Any, position: int) -> ItemOut:
     """One ``<ItemOut>``; ``position`` (1-based) names it in errors when lineNumber is absent."""
-    line = element.get("lineNumber")
-    where = _where("ItemOut", line, position)
-    quantity = _quantity(element, where, "ItemOut")
-    line_number = int_value(line, f"{where} lineNumber", "ItemOut") if line else None
+    where, quantity, line_number = _line(element, position)
     delivery = element.get("requestedDeliveryDate")
     if delivery and delivery.strip():
         delivery = date_or_datetime(delivery, f"{where} requestedDeliveryDate", "ItemOut")
@@ -237,9 +246,7 @@ def item_out(element: Any, position: int) -> ItemOut:
 
 
 def item_in(element: Any, position: int) -> ItemIn:
-    line = element.get("lineNumber")
-    where = _where("ItemIn", line, position)
-    quantity = _quantity(element, where, "ItemIn")
+    where, quantity, line_number = _line(element, position)
     ids = detail = shipping = tax = None
     for child in element:
         tag = child.tag
@@ -255,12 +262,4 @@ def item_in(element: Any, position: int) -> ItemIn:
         raise CXMLError(f"{where}: ItemID is missing", element="ItemID")
     if detail is None:
         raise CXMLError(f"{where}: ItemDetail is missing", element="ItemDetail")
-    line_number = int_value(line, f"{where} lineNumber", "ItemIn") if line else None
     return _new_item_in(quantity, ids, detail, line_number, shipping, tax)
-
-
-def _quantity(element: Any, where: str, tag: str) -> Any:
-    value = element.get("quantity")
-    if value is None or not value.strip():
-        raise CXMLError(f"{where}: attribute quantity is missing", element=tag)
-    return decimal_value(value, f"{where} quantity", tag)

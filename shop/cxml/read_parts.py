@@ -91,6 +91,14 @@ def required(element: Any, name: str, where: str | None = None) -> str:
     return value.strip()
 
 
+def required_child(element: Any, tag: str) -> Any:
+    """The first child named ``tag``, which the document must have."""
+    for child in element:
+        if child.tag == tag:
+            return child
+    raise CXMLError(f"{element.tag}: {tag} is missing", element=tag)
+
+
 def decimal_value(value: str, what: str, element: str) -> Decimal:
     """A plain decimal number (dot as separator); refuses commas, NaN and infinity."""
     known = _decimals.get(value)
