@@ -20,6 +20,8 @@ from shop.cxml.documents import (
     NO_EXTRINSICS,
     Accounting,
     AccountingSegment,
+    Address,
+    Charge,
     Classification,
     Distribution,
     Extrinsics,
@@ -218,48 +220,54 @@ def item_out(element: Any, position: int) -> ItemOut:
         delivery = date_or_datetime(delivery, f"{where} requestedDeliveryDate", "ItemOut")
     else:
         delivery = None
-    ids = detail = ship_to = shipping = tax = None
-    distributions: list[Distribution] = []
-    comments: list[str] = []
-    for child in element:
-        tag = child.tag
-        if tag == "ItemID":
-            ids = item_id(child, where)
-        elif tag == "ItemDetail":
-            detail = item_detail(child, where)
-        elif tag == "Distribution":
-            distributions.append(distribution(child, where))
-        elif tag == "Comments":
-            comments.append(all_text(child))
-        elif tag == "ShipTo":
-            ship_to = ship_to_address(child)
-        elif tag == "Shipping":
-            shipping = charge(child, f"{where} Shipping")
-        elif tag == "Tax":
-            tax = charge(child, f"{where} Tax")
-    if ids is None:
-        raise CXMLError(f"{where}: ItemID is missing", element="ItemID")
+    parts = _LineParts(element, where, ordered=True)
     return _new_item_out(
-        quantity, ids, detail, line_number, delivery, ship_to, shipping, tax,
-        tuple(distributions), "\n".join(c for c in comments if c) or None,
+        quantity, parts.ids, parts.detail, line_number, delivery, parts.ship_to, parts.shipping,
+        parts.tax, tuple(parts.distributions), "\n".join(c for c in parts.comments if c) or None,
     )
 
 
 def item_in(element: Any, position: int) -> ItemIn:
+    """One ``<ItemIn>`` of a cart; like ``item_out``, but its ItemDetail is required."""
     where, quantity, line_number = _line(element, position)
-    ids = detail = shipping = tax = None
-    for child in element:
-        tag = child.tag
-        if tag == "ItemID":
-            ids = item_id(child, where)
-        elif tag == "ItemDetail":
-            detail = item_detail(child, where)
-        elif tag == "Shipping":
-            shipping = charge(child, f"{where} Shipping")
-        elif tag == "Tax":
-            tax = charge(child, f"{where} Tax")
-    if ids is None:
-        raise CXMLError(f"{where}: ItemID is missing", element="ItemID")
-    if detail is None:
+    parts = _LineParts(element, where, ordered=False)
+    if parts.detail is None:
         raise CXMLError(f"{where}: ItemDetail is missing", element="ItemDetail")
-    return _new_item_in(quantity, ids, detail, line_number, shipping, tax)
+    return _new_item_in(quantity, parts.ids, parts.detail, line_number, parts.shipping, parts.tax)
+
+
+class _LineParts:
+    """The children of an ItemOut or ItemIn; ``ordered``: also those only an ItemOut has
+    (ShipTo, Distribution, Comments)."""
+
+    __slots__ = ("ids", "detail", "ship_to", "shipping", "tax", "distributions", "comments")
+
+    def __init__(self, element: Any, where: str, *, ordered: bool) -> None:
+        ids = detail = ship_to = shipping = tax = None
+        self.distributions: list[Distribution] = []
+        self.comments: list[str] = []
+        for child in element:
+            tag = child.tag
+            if tag == "ItemID":
+                ids = item_id(child, where)
+            elif tag == "ItemDetail":
+                detail = item_detail(child, where)
+            elif tag == "Distribution":
+                if ordered:
+                    self.distributions.append(distribution(child, where))
+            elif tag == "Shipping":
+                shipping = charge(child, f"{where} Shipping")
+            elif tag == "Tax":
+                tax = charge(child, f"{where} Tax")
+            elif tag == "Comments":
+                if ordered:
+                    self.comments.append(all_text(child))
+            elif tag == "ShipTo" and ordered:
+                ship_to = ship_to_address(child)
+        if ids is None:
+            raise CXMLError(f"{where}: ItemID is missing", element="ItemID")
+        self.ids: ItemID = ids
+        self.detail: ItemDetail | None = detail
+        self.ship_to: Address | None = ship_to
+        self.shipping: Charge | None = shipping
+        self.tax: Charge | None = tax
