@@ -223,7 +223,8 @@ def item_out(element: Any, position: int) -> ItemOut:
     parts = _LineParts(element, where, ordered=True)
     return _new_item_out(
         quantity, parts.ids, parts.detail, line_number, delivery, parts.ship_to, parts.shipping,
-        parts.tax, tuple(parts.distributions), "\n".join(c for c in parts.comments if c) or None,
+        parts.tax, tuple(parts.distributions),
+        "\n".join(c for c in parts.comments if c) or None if parts.comments else None,
     )
 
 

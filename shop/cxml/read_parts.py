@@ -218,7 +218,8 @@ def money_value(element: Any, where: str, part: str = "") -> Money:
     code = (currency or "").strip().upper()
     if not code:
         raise CXMLError(f"{_join(where, part)}: Money has no currency", element="Money")
-    value = _new_money(decimal_value(amount, f"{_join(where, part)} amount", "Money"), code)
+    # Not through decimal_value's cache: this cache already holds the amounts that repeat.
+    value = _new_money(_decimal(amount, f"{_join(where, part)} amount", "Money"), code)
     return _money_cache.remember((amount, currency), value)
 
 
