@@ -1,13 +1,14 @@
 """Readers for line items: ItemOut (setup requests, orders) and ItemIn (carts).
 
 These run once per line of documents with thousands of lines, so they are written for speed.
-The larger parts (ItemDetail, Distribution) are read in one flat pass over
-their descendants, ``child.getparent()`` telling which element a child belongs to (lxml hands
-back the proxy we already hold, so ``is`` compares it for free). That creates one iterator per
-part instead of one per nested element, and calls no helper per level: about half the time of
-walking each level's children. Children of elements not tracked are passed over, exactly as
-a level-by-level walk skips them. The most common tags are tested first, values are cached
-where they repeat and built positionally, and error texts are formatted only on error.
+The larger parts (ItemDetail, Distribution) are read in one flat pass over their descendants,
+``child.getparent()`` telling which element a child belongs to: a node has at most one live
+lxml proxy, so ``is`` against the element we hold is an exact and cheap test. That creates
+one iterator per part instead of one per nested element and calls no helper per level, about
+half the time of walking each level's children. Children of elements not tracked are passed
+over, exactly as a level-by-level walk skips them. The most common tags are tested first,
+repeated values are shared, lines are built positionally (``constructors``), and error texts
+are formatted only on error.
 """
 
 from __future__ import annotations
