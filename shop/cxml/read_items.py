@@ -7,8 +7,7 @@ lxml proxy, so ``is`` against the element we hold is an exact and cheap test. Th
 one iterator per part instead of one per nested element and calls no helper per level, about
 half the time of walking each level's children. Children of elements not tracked are passed
 over, exactly as a level-by-level walk skips them. The most common tags are tested first,
-repeated values are shared, lines are built positionally (``constructors``), and error texts
-are formatted only on error.
+repeated values are shared, and error texts are formatted only on error.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shop.cxml.constructors import positional
 from shop.cxml.documents import (
     NO_EXTRINSICS,
     Accounting,
@@ -49,11 +47,6 @@ _NO_ACCOUNTING = Accounting("")
 _ClassificationKey = tuple[tuple[str | None, str | None], ...]
 _classifications: ValueCache[_ClassificationKey, tuple[Classification, ...]] = ValueCache()
 # Lines are read by the thousand: build their values without the frozen __init__'s overhead.
-_new_item_id = positional(ItemID)
-_new_item_detail = positional(ItemDetail)
-_new_distribution = positional(Distribution)
-_new_item_out = positional(ItemOut)
-_new_item_in = positional(ItemIn)
 _accountings: ValueCache[tuple[str, ...], Accounting] = ValueCache()
 
 
@@ -70,7 +63,7 @@ def item_id(element: Any, where: str) -> ItemID:
             buyer_part_id = text(child) or None
     if not supplier_part_id:
         raise CXMLError(f"{where}: ItemID has no SupplierPartID", element="SupplierPartID")
-    return _new_item_id(supplier_part_id, aux_id, buyer_part_id)
+    return ItemID(supplier_part_id, aux_id, buyer_part_id)
 
 
 def _classifications_of(keys: _ClassificationKey) -> tuple[Classification, ...]:
@@ -134,7 +127,7 @@ def item_detail(element: Any, where: str) -> ItemDetail:
         raise _no_money(where, "UnitPrice")
     if unit_price is None:
         raise CXMLError(f"{where}: ItemDetail has no UnitPrice", element="UnitPrice")
-    return _new_item_detail(
+    return ItemDetail(
         unit_price,
         " ".join("".join(description_parts).split()) if description_parts else "",
         unit, _classifications_of(tuple(classifications)) if classifications else (),
@@ -183,7 +176,7 @@ def distribution(element: Any, where: str) -> Distribution:
             amount, charge = money_value(child, where, "Distribution Charge"), None
     if charge is not None:
         raise _no_money(where, "Distribution Charge")
-    return _new_distribution(
+    return Distribution(
         _NO_ACCOUNTING if accounting is None else _accounting(tuple(raw)), amount
     )
 
@@ -222,7 +215,7 @@ def item_out(element: Any, position: int) -> ItemOut:
     else:
         delivery = None
     parts = _LineParts(element, where, ordered=True)
-    return _new_item_out(
+    return ItemOut(
         quantity, parts.ids, parts.detail, line_number, delivery, parts.ship_to, parts.shipping,
         parts.tax, tuple(parts.distributions),
         "\n".join(c for c in parts.comments if c) or None if parts.comments else None,
@@ -235,7 +228,7 @@ def item_in(element: Any, position: int) -> ItemIn:
     parts = _LineParts(element, where, ordered=False)
     if parts.detail is None:
         raise CXMLError(f"{where}: ItemDetail is missing", element="ItemDetail")
-    return _new_item_in(quantity, parts.ids, parts.detail, line_number, parts.shipping, parts.tax)
+    return ItemIn(quantity, parts.ids, parts.detail, line_number, parts.shipping, parts.tax)
 
 
 class _LineParts:

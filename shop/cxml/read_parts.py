@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from shop.cxml.constructors import positional
 from shop.cxml.documents import (
     NO_EXTRINSICS,
     Address,
@@ -59,7 +58,6 @@ class ValueCache(dict[K, V]):
         return value
 
 
-_new_money = positional(Money)
 _decimals: ValueCache[str, Decimal] = ValueCache()
 _dates: ValueCache[str, date | datetime] = ValueCache()
 _money_cache: ValueCache[tuple[str, str | None], Money] = ValueCache()
@@ -219,7 +217,7 @@ def money_value(element: Any, where: str, part: str = "") -> Money:
     if not code:
         raise CXMLError(f"{_join(where, part)}: Money has no currency", element="Money")
     # Not through decimal_value's cache: this cache already holds the amounts that repeat.
-    value = _new_money(_decimal(amount, f"{_join(where, part)} amount", "Money"), code)
+    value = Money(_decimal(amount, f"{_join(where, part)} amount", "Money"), code)
     return _money_cache.remember((amount, currency), value)
 
 
