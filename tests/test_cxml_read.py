@@ -373,3 +373,75 @@ def test_error_messages_quote_values_shortly() -> None:
 
 def test_parse_datetime_is_public_and_lenient() -> None:
     assert parse_datetime("2025-01-27").tzinfo is UTC
+
+
+def setup_line(content: str) -> bytes:
+    """A setup request with one ItemOut whose ItemID is given and ``content`` follows it."""
+    return document(SETUP.replace(
+        "</PunchOutSetupRequest>",
+        '<ItemOut quantity="1"><ItemID><SupplierPartID>A</SupplierPartID></ItemID>'
+        f"{content}</ItemOut></PunchOutSetupRequest>",
+    ))
+
+
+def test_line_parts_belong_to_their_own_element_only() -> None:
+    """The one-pass readers of ItemDetail and Distribution take each value from the element
+    it belongs to: a UnitPrice or Name wrapped in an unknown element is not the line's."""
+    body = setup_line(
+        '<ItemDetail><UnitPrice><Money currency="eur">1.50</Money></UnitPrice>'
+        '<Description xml:lang="de">Stuhl <ShortName> Stuhl  S </ShortName> schwarz<X/>, Leder'
+        "</Description><Description>second language</Description>"
+        "<UnitOfMeasure>EA</UnitOfMeasure>"
+        '<Wrap><UnitPrice><Money currency="EUR">9</Money></UnitPrice></Wrap>'
+        '<Classification domain="UNSPSC">1</Classification>'
+        '<Classification domain="eCl@ss"> 2 </Classification></ItemDetail>'
+        '<Distribution><Accounting name="Cost"><Segment id="1" type="CC" description="IT"/>'
+        '<AccountingSegment id="2"><Name>Project</Name><Wrap><Name>no</Name></Wrap>'
+        "<Description>P-7</Description></AccountingSegment></Accounting>"
+        '<Charge><Money currency="EUR">1.50</Money><Money currency="USD">2</Money></Charge>'
+        "</Distribution>"
+    )
+    [line] = read_cxml(body).payload_as(PunchOutSetupRequest).items
+    assert line.detail is not None
+    assert (line.detail.unit_price.amount, line.detail.unit_price.currency) == (
+        Decimal("1.50"), "EUR")
+    assert (line.detail.description, line.detail.short_name, line.detail.lang) == (
+        "Stuhl schwarz, Leder", "Stuhl S", "de")
+    assert [(c.domain, c.code) for c in line.detail.classifications] == [
+        ("UNSPSC", "1"), ("eCl@ss", "2")]
+    [split] = line.distributions
+    assert split.accounting.name == "Cost"
+    assert [(s.id, s.name, s.description) for s in split.accounting.segments] == [
+        ("1", "CC", "IT"), ("2", "Project", "P-7")]
+    assert split.charge is not None and split.charge.currency == "EUR"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("<ItemDetail><UnitPrice/><UnitOfMeasure>EA</UnitOfMeasure></ItemDetail>",
+         "ItemOut #1 UnitPrice: Money is missing"),
+        ("<ItemDetail><UnitOfMeasure>EA</UnitOfMeasure></ItemDetail>",
+         "ItemOut #1: ItemDetail has no UnitPrice"),
+        ('<Distribution><Accounting name="A"/><Charge/></Distribution>',
+         "ItemOut #1 Distribution Charge: Money is missing"),
+        ('<Distribution><Charge><Money currency="EUR">1,5</Money></Charge></Distribution>',
+         "ItemOut #1 Distribution Charge amount '1,5' is not a number"),
+    ],
+)
+def test_broken_line_parts_name_the_problem(content: str, message: str) -> None:
+    with pytest.raises(CXMLError) as refused:
+        read_cxml(setup_line(content))
+    assert str(refused.value) == message
+
+
+def test_lines_read_back_are_still_immutable() -> None:
+    [line] = read_cxml(setup_line(
+        '<ItemDetail><UnitPrice><Money currency="EUR">1</Money></UnitPrice></ItemDetail>'
+    )).payload_as(PunchOutSetupRequest).items
+    with pytest.raises(AttributeError):
+        line.quantity = Decimal("5")  # type: ignore[misc]
+    assert line.detail is not None
+    with pytest.raises(AttributeError):
+        line.detail.description = "changed"  # type: ignore[misc]
+    assert hash(line.item_id) == hash(type(line.item_id)("A"))

@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from lxml import etree
 
@@ -46,51 +46,71 @@ def doctype(version: str = DEFAULT_VERSION, dtd_file: str = "cXML.dtd") -> str:
     return f'<!DOCTYPE cXML SYSTEM "http://xml.cxml.org/schemas/cXML/{version}/{dtd_file}">'
 
 
+class DocumentOptions(TypedDict, total=False):
+    """The keyword arguments every builder takes: whose host names the payloadID, which cXML
+    version's DTD the DOCTYPE names, and a fixed payloadID/timestamp (tests, or an outbox
+    that must resend a document unchanged)."""
+
+    host: Required[str]
+    version: str
+    payload_id: str | None
+    timestamp: datetime | None
+
+
+class RequestOptions(DocumentOptions, total=False):
+    """What builders of requests and messages take besides: the Header (From, To, Sender)
+    and the deploymentMode ("production" or "test")."""
+
+    header: Required[Header]
+    deployment_mode: str
+
+
 def document(
     fill: Callable[[Any], None],
     *,
-    host: str,
-    version: str = DEFAULT_VERSION,
     dtd_file: str = "cXML.dtd",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
     lang: str = DEFAULT_LANG,
+    **options: Unpack[DocumentOptions],
 ) -> bytes:
     """A complete document whose ``<cXML>`` root ``fill`` populates; the other builders' base."""
+    version = options.get("version", DEFAULT_VERSION)
     prolog = '<?xml version="1.0" encoding="UTF-8"?>\n' + doctype(version, dtd_file) + "\n"
     root = etree.Element("cXML")
-    root.set("payloadID", parts.clean(payload_id or new_payload_id(host)))
-    root.set("timestamp", parts.when(timestamp or datetime.now(UTC)))
+    root.set("payloadID", parts.clean(options.get("payload_id") or new_payload_id(options["host"])))
+    root.set("timestamp", parts.when(options.get("timestamp") or datetime.now(UTC)))
     root.set(parts.XML_LANG, lang)
     fill(root)
     body: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return prolog.encode() + body
 
 
-def _request(header: Header, deployment_mode: str) -> Callable[[Any], Any]:
-    """A filler for Header + Request; returns the Request element for the caller to fill."""
-    if deployment_mode not in ("production", "test"):
+def request_document(
+    fill: Callable[[Any], None],
+    *,
+    category: str = "Request",
+    dtd_file: str = "cXML.dtd",
+    header: Header,
+    deployment_mode: str = "production",
+    **options: Unpack[DocumentOptions],
+) -> bytes:
+    """A document with a Header and a Request (or Message, by ``category``) whose content
+    ``fill`` writes into the Request element: the base of every request and message builder."""
+    # A Message echoes the mode of the setup request it answers, as the buyer wrote it.
+    if category == "Request" and deployment_mode not in ("production", "test"):
         raise ValueError(f"deploymentMode must be production or test, not {deployment_mode!r}")
 
-    def start(root: Any) -> Any:
+    def fill_root(root: Any) -> None:
         parts.header(root, header)
-        return parts.sub(root, "Request", deploymentMode=deployment_mode)
+        fill(parts.sub(root, category, deploymentMode=deployment_mode))
 
-    return start
+    return document(fill_root, dtd_file=dtd_file, **options)
 
 
 # ---------- responses ----------
 
 
 def build_status_response(
-    code: int,
-    text: str,
-    detail: str = "",
-    *,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
+    code: int, text: str, detail: str = "", **options: Unpack[DocumentOptions]
 ) -> bytes:
     """A Response with only a Status: the answer to any request (errors included)."""
 
@@ -99,17 +119,10 @@ def build_status_response(
         parts.sub(response, "Status", detail or None, code=str(code), text=text,
                   lang=DEFAULT_LANG)
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return document(fill, **options)
 
 
-def build_setup_response(
-    start_page_url: str,
-    *,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_setup_response(start_page_url: str, **options: Unpack[DocumentOptions]) -> bytes:
     """200 OK with the StartPage URL the buyer's browser is sent to."""
 
     def fill(root: Any) -> None:
@@ -118,17 +131,14 @@ def build_setup_response(
         setup = parts.sub(response, "PunchOutSetupResponse")
         parts.sub(parts.sub(setup, "StartPage"), "URL", start_page_url)
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return document(fill, **options)
 
 
 def build_profile_response(
     transactions: Mapping[str, str],
     *,
-    host: str,
-    version: str = DEFAULT_VERSION,
     effective_date: datetime | None = None,
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
+    **options: Unpack[DocumentOptions],
 ) -> bytes:
     """200 OK listing the requests this supplier accepts (request name → URL)."""
     if not transactions:
@@ -144,30 +154,19 @@ def build_profile_response(
         for name, url in transactions.items():
             parts.sub(parts.sub(profile, "Transaction", requestName=name), "URL", url)
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return document(fill, **options)
 
 
 # ---------- messages and requests ----------
 
 
-def build_order_message(
-    message: PunchOutOrderMessage,
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_order_message(message: PunchOutOrderMessage, **options: Unpack[RequestOptions]) -> bytes:
     """The PunchOutOrderMessage that carries a cart back to the buyer (BuyerCookie as given)."""
     if message.operation_allowed not in ("create", "inspect", "edit"):
         raise ValueError(f"operationAllowed must be create, inspect or edit, "
                          f"not {message.operation_allowed!r}")
 
-    def fill(root: Any) -> None:
-        parts.header(root, header)
-        body = parts.sub(root, "Message", deploymentMode=deployment_mode)
+    def fill(body: Any) -> None:
         element = parts.sub(body, "PunchOutOrderMessage")
         parts.sub(element, "BuyerCookie", message.buyer_cookie)
         head = parts.sub(element, "PunchOutOrderMessageHeader",
@@ -175,49 +174,27 @@ def build_order_message(
         parts.money(head, "Total", message.total)
         if message.ship_to is not None:
             parts.address(head, "ShipTo", message.ship_to)
-        if message.shipping is not None:
-            parts.charge(head, "Shipping", message.shipping)
-        if message.tax is not None:
-            parts.charge(head, "Tax", message.tax)
+        parts.shipping_and_tax(head, message.shipping, message.tax)
         for item in message.items:
             parts.item_in(element, item)
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, category="Message", **options)
 
 
-def build_profile_request(
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_profile_request(**options: Unpack[RequestOptions]) -> bytes:
     """An (empty) ProfileRequest, as buyers and networks send it."""
-    start = _request(header, deployment_mode)
 
-    def fill(root: Any) -> None:
-        parts.sub(start(root), "ProfileRequest")
+    def fill(body: Any) -> None:
+        parts.sub(body, "ProfileRequest")
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, **options)
 
 
-def build_setup_request(
-    request: PunchOutSetupRequest,
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_setup_request(request: PunchOutSetupRequest, **options: Unpack[RequestOptions]) -> bytes:
     """A PunchOutSetupRequest, as a procurement system sends it (used by the sandbox)."""
-    start = _request(header, deployment_mode)
 
-    def fill(root: Any) -> None:
-        element = parts.sub(start(root), "PunchOutSetupRequest", operation=request.operation)
+    def fill(body: Any) -> None:
+        element = parts.sub(body, "PunchOutSetupRequest", operation=request.operation)
         parts.sub(element, "BuyerCookie", request.buyer_cookie)
         parts.extrinsics(element, request.extrinsics)
         if request.browser_form_post_url is not None:
@@ -232,33 +209,23 @@ def build_setup_request(
         for item in request.items:
             parts.item_out(element, item)
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, **options)
 
 
-def build_order_request(
-    order: OrderRequest,
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_order_request(order: OrderRequest, **options: Unpack[RequestOptions]) -> bytes:
     """A purchase order (OrderRequest), as a procurement system sends it (used by the sandbox)."""
     if not order.items:
         raise ValueError("an OrderRequest needs at least one ItemOut")
     if order.header.bill_to is None:
         raise ValueError("an OrderRequest needs a BillTo address")
-    start = _request(header, deployment_mode)
 
-    def fill(root: Any) -> None:
-        element = parts.sub(start(root), "OrderRequest")
+    def fill(body: Any) -> None:
+        element = parts.sub(body, "OrderRequest")
         _order_header(element, order)
         for item in order.items:
             parts.item_out(element, item)
 
-    return document(fill, host=host, version=version, payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, **options)
 
 
 def _order_header(parent: Any, order: OrderRequest) -> None:
@@ -274,10 +241,7 @@ def _order_header(parent: Any, order: OrderRequest) -> None:
         parts.address(element, "ShipTo", head.ship_to)
     assert head.bill_to is not None  # checked by the caller
     parts.address(element, "BillTo", head.bill_to)
-    if head.shipping is not None:
-        parts.charge(element, "Shipping", head.shipping)
-    if head.tax is not None:
-        parts.charge(element, "Tax", head.tax)
+    parts.shipping_and_tax(element, head.shipping, head.tax)
     for term in head.payment_terms:
         parts.sub(element, "PaymentTerm", payInNumberOfDays=str(term.pay_in_days))
     parts.contacts(element, head.contacts)

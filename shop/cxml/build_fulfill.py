@@ -7,13 +7,12 @@ whole documents as UTF-8 bytes and refuse (``ValueError``) data that would make 
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Unpack
 
 from shop.cxml import build_parts as parts
-from shop.cxml.build import DEFAULT_VERSION, document
-from shop.cxml.documents import Contact, Header, Money
+from shop.cxml.build import RequestOptions, request_document
+from shop.cxml.documents import Contact, Money
 from shop.cxml.fulfillment import (
     ConfirmationRequest,
     ConfirmationStatus,
@@ -32,13 +31,6 @@ INVOICE_PURPOSES = ("standard", "creditMemo", "debitMemo", "lineLevelCreditMemo"
                     "lineLevelDebitMemo")
 
 
-def _start(root: Any, header: Header, deployment_mode: str) -> Any:
-    if deployment_mode not in ("production", "test"):
-        raise ValueError(f"deploymentMode must be production or test, not {deployment_mode!r}")
-    parts.header(root, header)
-    return parts.sub(root, "Request", deploymentMode=deployment_mode)
-
-
 def _order_reference(parent: Any, value: OrderReference) -> None:
     order_date = None if value.order_date is None else parts.when(value.order_date)
     element = parts.sub(parent, "OrderReference", orderID=value.order_id, orderDate=order_date)
@@ -54,14 +46,7 @@ def _comments(parent: Any, comments: str | None) -> None:
 
 
 def build_confirmation(
-    confirmation: ConfirmationRequest,
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
+    confirmation: ConfirmationRequest, **options: Unpack[RequestOptions]
 ) -> bytes:
     """An order confirmation: accept or reject the whole order, or ``detail`` per line."""
     if confirmation.type not in CONFIRMATION_TYPES:
@@ -69,8 +54,8 @@ def build_confirmation(
     if confirmation.type == "detail" and not confirmation.items:
         raise ValueError("a detail confirmation needs its lines")
 
-    def fill(root: Any) -> None:
-        element = parts.sub(_start(root, header, deployment_mode), "ConfirmationRequest")
+    def fill(body: Any) -> None:
+        element = parts.sub(body, "ConfirmationRequest")
         head = parts.sub(
             element, "ConfirmationHeader", confirmID=confirmation.confirm_id,
             operation=confirmation.operation, type=confirmation.type,
@@ -87,8 +72,7 @@ def build_confirmation(
             for status in item.statuses:
                 _confirmation_status(line, status)
 
-    return document(fill, host=host, version=version, dtd_file="Fulfill.dtd",
-                    payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, dtd_file="Fulfill.dtd", **options)
 
 
 def _confirmation_status(parent: Any, status: ConfirmationStatus) -> None:
@@ -108,22 +92,13 @@ def _confirmation_status(parent: Any, status: ConfirmationStatus) -> None:
 # ---------- ShipNoticeRequest ----------
 
 
-def build_ship_notice(
-    notice: ShipNoticeRequest,
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_ship_notice(notice: ShipNoticeRequest, **options: Unpack[RequestOptions]) -> bytes:
     """An advance ship notice: carrier, tracking number and one portion per order."""
     if notice.tracking_number is not None and notice.carrier is None:
         raise ValueError("a tracking number needs a carrier")
 
-    def fill(root: Any) -> None:
-        element = parts.sub(_start(root, header, deployment_mode), "ShipNoticeRequest")
+    def fill(body: Any) -> None:
+        element = parts.sub(body, "ShipNoticeRequest")
         head = parts.sub(
             element, "ShipNoticeHeader", shipmentID=notice.shipment_id,
             operation=notice.operation, noticeDate=parts.when(notice.notice_date),
@@ -146,23 +121,13 @@ def build_ship_notice(
                     parts.item_id(line, item.item_id)
                 parts.sub(line, "UnitOfMeasure", item.unit_of_measure)
 
-    return document(fill, host=host, version=version, dtd_file="Fulfill.dtd",
-                    payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, dtd_file="Fulfill.dtd", **options)
 
 
 # ---------- InvoiceDetailRequest ----------
 
 
-def build_invoice(
-    invoice: InvoiceDetailRequest,
-    *,
-    header: Header,
-    host: str,
-    version: str = DEFAULT_VERSION,
-    deployment_mode: str = "production",
-    payload_id: str | None = None,
-    timestamp: datetime | None = None,
-) -> bytes:
+def build_invoice(invoice: InvoiceDetailRequest, **options: Unpack[RequestOptions]) -> bytes:
     """An invoice for one or more orders, with its summary (subtotal, tax, net, due)."""
     if invoice.purpose not in INVOICE_PURPOSES:
         raise ValueError(f"unknown invoice purpose {invoice.purpose!r}")
@@ -171,8 +136,8 @@ def build_invoice(
     if invoice.summary.net is None:
         raise ValueError("an invoice summary needs its net amount")
 
-    def fill(root: Any) -> None:
-        element = parts.sub(_start(root, header, deployment_mode), "InvoiceDetailRequest")
+    def fill(body: Any) -> None:
+        element = parts.sub(body, "InvoiceDetailRequest")
         _invoice_header(element, invoice)
         for order in invoice.orders:
             part = parts.sub(element, "InvoiceDetailOrder")
@@ -181,8 +146,7 @@ def build_invoice(
                 _invoice_item(part, item)
         _summary(element, invoice.summary)
 
-    return document(fill, host=host, version=version, dtd_file="InvoiceDetail.dtd",
-                    payload_id=payload_id, timestamp=timestamp)
+    return request_document(fill, dtd_file="InvoiceDetail.dtd", **options)
 
 
 def _invoice_header(parent: Any, invoice: InvoiceDetailRequest) -> None:

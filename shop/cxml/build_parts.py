@@ -89,6 +89,14 @@ def charge(parent: Any, tag: str, value: Charge) -> None:
     sub(element, "Description", value.description, lang=value.lang or "en")
 
 
+def shipping_and_tax(parent: Any, shipping: Charge | None, tax: Charge | None) -> None:
+    """The optional Shipping and Tax of a header or line, in the DTD's order."""
+    if shipping is not None:
+        charge(parent, "Shipping", shipping)
+    if tax is not None:
+        charge(parent, "Tax", tax)
+
+
 def extrinsics(parent: Any, values: Extrinsics) -> None:
     for name, value in values.pairs:
         sub(parent, "Extrinsic", value, name=name)
@@ -205,10 +213,7 @@ def item_in(parent: Any, value: ItemIn) -> None:
     )
     item_id(element, value.item_id)
     item_detail(element, value.detail)
-    if value.shipping is not None:
-        charge(element, "Shipping", value.shipping)
-    if value.tax is not None:
-        charge(element, "Tax", value.tax)
+    shipping_and_tax(element, value.shipping, value.tax)
 
 
 def item_out(parent: Any, value: ItemOut) -> None:
@@ -223,10 +228,7 @@ def item_out(parent: Any, value: ItemOut) -> None:
         item_detail(element, value.detail)
     if value.ship_to is not None:
         address(element, "ShipTo", value.ship_to)
-    if value.shipping is not None:
-        charge(element, "Shipping", value.shipping)
-    if value.tax is not None:
-        charge(element, "Tax", value.tax)
+    shipping_and_tax(element, value.shipping, value.tax)
     for distribution in value.distributions:
         _distribution(element, distribution)
     if value.comments is not None:

@@ -39,6 +39,7 @@ from shop.cxml.read_parts import (
     money_value,
     parse_datetime,
     required,
+    required_child,
     text,
 )
 
@@ -79,10 +80,7 @@ def _find_order_reference(element: Any, where: str) -> OrderReference:
 
 
 def read_confirmation(element: Any) -> ConfirmationRequest:
-    header = next((c for c in element if c.tag == "ConfirmationHeader"), None)
-    if header is None:
-        raise CXMLError("ConfirmationRequest: ConfirmationHeader is missing",
-                        element="ConfirmationHeader")
+    header = required_child(element, "ConfirmationHeader")
     where = "ConfirmationHeader"
     notice_date = parse_datetime(required(header, "noticeDate", where), "noticeDate", where)
     comments = [all_text(c) for c in header if c.tag == "Comments"]
@@ -156,10 +154,7 @@ def _item_id_from_extrinsics(elements: list[Any]) -> ItemID | None:
 
 
 def read_ship_notice(element: Any) -> ShipNoticeRequest:
-    header = next((c for c in element if c.tag == "ShipNoticeHeader"), None)
-    if header is None:
-        raise CXMLError("ShipNoticeRequest: ShipNoticeHeader is missing",
-                        element="ShipNoticeHeader")
+    header = required_child(element, "ShipNoticeHeader")
     where = "ShipNoticeHeader"
     fields: dict[str, Any] = {
         "shipment_id": required(header, "shipmentID", where),
@@ -205,11 +200,8 @@ def _portion(element: Any) -> ShipNoticePortion:
 
 
 def read_invoice(element: Any) -> InvoiceDetailRequest:
-    header = next((c for c in element if c.tag == "InvoiceDetailRequestHeader"), None)
-    summary = next((c for c in element if c.tag == "InvoiceDetailSummary"), None)
-    if header is None or summary is None:
-        missing = "InvoiceDetailRequestHeader" if header is None else "InvoiceDetailSummary"
-        raise CXMLError(f"InvoiceDetailRequest: {missing} is missing", element=missing)
+    header = required_child(element, "InvoiceDetailRequestHeader")
+    summary = required_child(element, "InvoiceDetailSummary")
     where = "InvoiceDetailRequestHeader"
     fields: dict[str, Any] = {
         "invoice_id": required(header, "invoiceID", where),

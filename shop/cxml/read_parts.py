@@ -9,10 +9,11 @@ children once (no XPath per line), which keeps a 5,000-line order fast.
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from shop.cxml.documents import (
     NO_EXTRINSICS,
@@ -36,11 +37,30 @@ _ISO = re.compile(
 _RUBY_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 
 
-# Immutable values repeat within and across documents (prices, currencies, classifications):
-# sharing them saves time and memory. Bounded, and safe across threads (plain dict lookups).
-_CACHE_SIZE = 4096
 _MAX_MAGNITUDE = 18
-_money_cache: dict[tuple[str, str | None], Money] = {}
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class ValueCache(dict[K, V]):
+    """Immutable values read from raw text that repeat within and across documents
+    (quantities, prices, dates, classifications): sharing them saves time and memory.
+
+    Bounded (emptied when full), and safe across threads: plain dict lookups and stores.
+    """
+
+    size = 4096
+
+    def remember(self, key: K, value: V) -> V:
+        if len(self) >= self.size:
+            self.clear()
+        self[key] = value
+        return value
+
+
+_decimals: ValueCache[str, Decimal] = ValueCache()
+_dates: ValueCache[str, date | datetime] = ValueCache()
+_money_cache: ValueCache[tuple[str, str | None], Money] = ValueCache()
 
 
 def text(element: Any) -> str:
@@ -69,8 +89,21 @@ def required(element: Any, name: str, where: str | None = None) -> str:
     return value.strip()
 
 
+def required_child(element: Any, tag: str) -> Any:
+    """The first child named ``tag``, which the document must have."""
+    for child in element:
+        if child.tag == tag:
+            return child
+    raise CXMLError(f"{element.tag}: {tag} is missing", element=tag)
+
+
 def decimal_value(value: str, what: str, element: str) -> Decimal:
     """A plain decimal number (dot as separator); refuses commas, NaN and infinity."""
+    known = _decimals.get(value)
+    return known if known is not None else _decimals.remember(value, _decimal(value, what, element))
+
+
+def _decimal(value: str, what: str, element: str) -> Decimal:
     try:
         number = Decimal(value.strip())
     except InvalidOperation:
@@ -144,6 +177,11 @@ def _offset(offset: str | None) -> timezone:
 
 def date_or_datetime(value: str, what: str, element: str) -> date | datetime:
     """A delivery date: a plain date stays a date, anything with a time becomes a datetime."""
+    known = _dates.get(value)
+    return known if known is not None else _dates.remember(value, _date(value, what, element))
+
+
+def _date(value: str, what: str, element: str) -> date | datetime:
     value = value.strip()
     if len(value) == 10:
         try:
@@ -160,7 +198,8 @@ def money(element: Any, where: str, part: str = "") -> Money:
     """
     for child in element:
         if child.tag == "Money":
-            return money_value(child, where, part)
+            known = _money_cache.get((child.text or "", child.get("currency")))
+            return known if known is not None else money_value(child, where, part)
     raise CXMLError(f"{_join(where, part)}: Money is missing", element="Money")
 
 
@@ -177,11 +216,9 @@ def money_value(element: Any, where: str, part: str = "") -> Money:
     code = (currency or "").strip().upper()
     if not code:
         raise CXMLError(f"{_join(where, part)}: Money has no currency", element="Money")
-    value = Money(decimal_value(amount, f"{_join(where, part)} amount", "Money"), code)
-    if len(_money_cache) >= _CACHE_SIZE:
-        _money_cache.clear()
-    _money_cache[amount, currency] = value
-    return value
+    # Not through decimal_value's cache: this cache already holds the amounts that repeat.
+    value = Money(_decimal(amount, f"{_join(where, part)} amount", "Money"), code)
+    return _money_cache.remember((amount, currency), value)
 
 
 def charge(element: Any, where: str) -> Charge:
