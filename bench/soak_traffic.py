@@ -102,7 +102,8 @@ def _shopping_round(client: Client, po_number: str) -> None:
     shop = client.shop
     if client.send("GET", "/") is None:
         return
-    if client.send("GET", f"/categories/{shop.category}?page={random.randint(1, shop.category_pages)}") is None:
+    page_number = random.randint(1, shop.category_pages)
+    if client.send("GET", f"/categories/{shop.category}?page={page_number}") is None:
         return
     for sku in random.sample(shop.skus, random.randint(1, 3)):
         page = client.send("GET", f"/products/{sku}")

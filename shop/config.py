@@ -34,6 +34,7 @@ ENVIRONMENT = {
     "OUTBOX_BACKOFF_BASE": "seconds before an outbox document's first retry (30)",
     "OUTBOX_BACKOFF_CAP": "longest wait between two outbox attempts, in seconds (3600)",
     "OUTBOX_POLL_SECONDS": "how often `flask outbox run` looks for due work (5)",
+    "OUTBOX_LOCK_SECONDS": "seconds before a document a dead sender claimed is sent again (120)",
 }
 
 
@@ -179,7 +180,7 @@ def _from_environment(app: Flask) -> None:
     # Recovery timings; the soak (bench/soak.py) shortens them so that a few minutes see
     # takeovers and retries happen.
     for name in ("INTAKE_CLAIM_LEASE", "OUTBOX_BACKOFF_BASE", "OUTBOX_BACKOFF_CAP",
-                 "OUTBOX_POLL_SECONDS"):
+                 "OUTBOX_POLL_SECONDS", "OUTBOX_LOCK_SECONDS"):
         if env.get(name):
             app.config[name] = float(env[name])
 
