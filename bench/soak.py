@@ -88,6 +88,7 @@ def shop_environment(keys: prepare.Secrets, database_url: str,
         "SHOP_OUTBOX_ALLOW_PRIVATE": "1",  # the buyer's receiver is on 127.0.0.1
         "INTAKE_CLAIM_LEASE": str(args.claim_lease),
         "OUTBOX_BACKOFF_BASE": "2", "OUTBOX_BACKOFF_CAP": "10", "OUTBOX_POLL_SECONDS": "1",
+        "OUTBOX_LOCK_SECONDS": "20",
     }
 
 

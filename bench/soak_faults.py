@@ -105,7 +105,7 @@ def kill_mid_request(server: Server, engine: Engine, document: Document,
                 time.sleep(0.002)
         if pid is None:
             return Kill(False, "no worker took the connection")
-        time.sleep(random.uniform(0.0, 0.12))  # somewhere inside the request
+        time.sleep(random.uniform(0.0, 0.25))  # somewhere inside the request
         if select.select([sock], [], [], 0)[0]:
             ledger.call("buyer", started, 200, fault_target=True)
             return Kill(False, "answered before the kill")
