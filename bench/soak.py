@@ -32,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,7 +117,7 @@ class Soak:
                          max(1, -(-catalog.big_category_products // 24)))
         self.buyer = Buyer(self.shop, self.ledger, retry_for=max(60.0, 3 * args.claim_lease))
         self.stop = threading.Event()
-        self.engine = create_engine(database_url)
+        self.engine = create_engine(database_url, pool_pre_ping=True)
         self.kills: list[str] = []
 
     def schedule(self) -> list[tuple[float, str, Callable[[], None]]]:
@@ -138,13 +139,23 @@ class Soak:
             for _try in range(5):
                 document = self.buyer.new_document("killed", lines=KILL_LINES)
                 document.fault_target = True
-                kill = soak_faults.kill_mid_request(self.server, self.engine, document,
-                                                    self.ledger)
-                self.buyer.deliver(http, document, fault_target=True)  # the buyer retries
+                try:
+                    kill = soak_faults.kill_mid_request(self.server, self.engine, document,
+                                                        self.ledger)
+                finally:
+                    self.buyer.deliver(http, document, fault_target=True)  # the retry
                 if kill.killed:
                     self.kills.append(kill.phase)
                     return
                 self.ledger.count(f"kill missed: {kill.phase}")
+
+    def guarded(self, name: str, action: Callable[[], None]) -> None:
+        """Run a fault; if the injection itself breaks, the soak says so and fails."""
+        try:
+            action()
+        except Exception as error:  # noqa: BLE001
+            traceback.print_exc()
+            self.ledger.problem(f"fault {name} could not be injected: {error!r}")
 
     def receiver_outage(self) -> None:
         self.receiver.failing.set()
@@ -184,7 +195,8 @@ class Soak:
             if self.stop.wait(max(0.0, started + when - time.monotonic())):
                 break
             print(f"  {time.monotonic() - started:5.1f} s: fault: {name}", flush=True)
-            faults.append(threading.Thread(target=action, daemon=True))
+            faults.append(threading.Thread(target=self.guarded, args=(name, action),
+                                           daemon=True))
             faults[-1].start()
         while time.monotonic() - started < self.args.seconds and not self.ledger.exhausted():
             time.sleep(0.2)

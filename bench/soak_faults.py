@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bench.servers import Server
 from bench.soak_ledger import Document, Fault, Ledger
@@ -84,9 +85,18 @@ def _raw_request(server: Server, body: bytes) -> socket.socket:
 
 
 def _phase(engine: Engine, payload_id: str) -> str:
+    """How far the killed worker got, read in the database (which may be down just now)."""
     query = text("SELECT answer_code FROM inbound_documents WHERE payload_id = :p")
-    with engine.connect() as connection:
-        row = connection.execute(query, {"p": payload_id}).one_or_none()
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with engine.connect() as connection:
+                row = connection.execute(query, {"p": payload_id}).one_or_none()
+            break
+        except SQLAlchemyError:
+            if time.monotonic() > deadline:
+                return "unknown (the database stayed down)"
+            time.sleep(1)
     if row is None:
         return "not stored"
     return "stored, not answered" if row[0] is None else "answered"
