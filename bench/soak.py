@@ -140,8 +140,9 @@ class Soak:
                 document = self.buyer.new_document("killed", lines=KILL_LINES)
                 document.fault_target = True
                 try:
-                    kill = soak_faults.kill_mid_request(self.server, self.engine, document,
-                                                        self.ledger)
+                    kill = soak_faults.kill_mid_request(
+                        self.server, self.engine, document, self.ledger,
+                        after_commit=len(self.kills) % 2 == 1)
                 finally:
                     self.buyer.deliver(http, document, fault_target=True)  # the retry
                 if kill.killed:

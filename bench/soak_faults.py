@@ -102,9 +102,21 @@ def _phase(engine: Engine, payload_id: str) -> str:
     return "stored, not answered" if row[0] is None else "answered"
 
 
-def kill_mid_request(server: Server, engine: Engine, document: Document,
-                     ledger: Ledger) -> Kill:
-    """Send ``document`` and SIGKILL the worker serving it before it answers."""
+def _wait_stored(engine: Engine, payload_id: str, sock: socket.socket) -> None:
+    """Until the document is committed (or the answer is on its way)."""
+    query = text("SELECT 1 FROM inbound_documents WHERE payload_id = :p")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not select.select([sock], [], [], 0)[0]:
+        with engine.connect() as connection:
+            if connection.execute(query, {"p": payload_id}).first() is not None:
+                return
+        time.sleep(0.003)
+
+
+def kill_mid_request(server: Server, engine: Engine, document: Document, ledger: Ledger,
+                     after_commit: bool = False) -> Kill:
+    """Send ``document`` and SIGKILL the worker serving it before it answers: at a random
+    moment, or ``after_commit`` (the document stored, the order not made yet)."""
     started = time.monotonic()
     with _raw_request(server, document.body) as sock:
         client_port = sock.getsockname()[1]
@@ -115,7 +127,10 @@ def kill_mid_request(server: Server, engine: Engine, document: Document,
                 time.sleep(0.002)
         if pid is None:
             return Kill(False, "no worker took the connection")
-        time.sleep(random.uniform(0.0, 0.25))  # somewhere inside the request
+        if after_commit:
+            _wait_stored(engine, document.payload_id, sock)
+        else:
+            time.sleep(random.uniform(0.0, 0.25))  # somewhere inside the request
         if select.select([sock], [], [], 0)[0]:
             ledger.call("buyer", started, 200, fault_target=True)
             return Kill(False, "answered before the kill")
