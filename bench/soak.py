@@ -37,13 +37,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
+from flask import Flask
 from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import prepare, soak_books, soak_faults, soak_shop  # noqa: E402
 from bench.servers import PROJECT_ROOT, Server  # noqa: E402
-from bench.soak_ledger import Ledger  # noqa: E402
+from bench.soak_ledger import Fault, Ledger  # noqa: E402
 from bench.soak_receiver import Receiver  # noqa: E402
 from bench.soak_traffic import USER_AGENT, Buyer, Shop, punchout_visitor, shopper  # noqa: E402
 
@@ -93,7 +94,8 @@ def shop_environment(keys: prepare.Secrets, database_url: str,
     }
 
 
-def outbox_workers(env: dict[str, str], work: Path, count: int = 2) -> list[subprocess.Popen]:
+def outbox_workers(env: dict[str, str], work: Path,
+                   count: int = 2) -> list[subprocess.Popen[bytes]]:
     """`flask outbox run`, as production runs it (two, as on two hosts)."""
     workers = []
     for number in range(count):
@@ -109,7 +111,7 @@ class Soak:
     """One run: the clients, the fault schedule, and the books."""
 
     def __init__(self, args: argparse.Namespace, server: Server, database_url: str,
-                 catalog: prepare.Catalog, receiver: Receiver, app: object) -> None:
+                 catalog: prepare.Catalog, receiver: Receiver, app: Flask) -> None:
         self.args, self.server, self.database_url = args, server, database_url
         self.receiver, self.app = receiver, app
         self.ledger = Ledger(args.max_requests)
@@ -163,14 +165,14 @@ class Soak:
         started = time.monotonic()
         time.sleep(self.args.receiver_outage)
         self.receiver.failing.clear()
-        self.ledger.fault(soak_faults.Fault("receiver", started, time.monotonic()))
+        self.ledger.fault(Fault("receiver", started, time.monotonic()))
 
     def database_outage(self) -> None:
         soak_faults.database_outage(self.database_url, self.args.database_outage, self.ledger)
 
     def clients(self, emails: list[str]) -> list[threading.Thread]:
         args, stop, ledger = self.args, self.stop, self.ledger
-        back_office = soak_shop.BackOffice(self.app)  # type: ignore[arg-type]
+        back_office = soak_shop.BackOffice(self.app)
         self.back_office = back_office
         targets: list[tuple[Callable[..., None], tuple[object, ...]]] = [
             *((shopper, (self.shop, ledger, stop, email, soak_shop.SHOPPER_PASSWORD))
@@ -209,7 +211,7 @@ class Soak:
 
     def drain_outbox(self) -> None:
         deadline = time.monotonic() + self.args.drain
-        while soak_shop.outbox_waiting(self.app) and time.monotonic() < deadline:  # type: ignore[arg-type]
+        while soak_shop.outbox_waiting(self.app) and time.monotonic() < deadline:
             time.sleep(1)
 
     def close(self) -> None:
@@ -225,6 +227,9 @@ def faults_row(soak: Soak) -> tuple[str, str]:
         if fault.kind != "sigkill":
             parts.append(f"{fault.kind} outage {fault.ended - fault.started:.1f} s "
                          f"({fault.note or 'answering 500'})")
+    missed = sum(n for name, n in soak.ledger.counts.items() if name.startswith("kill missed"))
+    if missed:
+        parts.append(f"{missed} kill attempts came too late (answered) and were repeated")
     return "faults injected", "; ".join(parts) or "none"
 
 
@@ -260,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         receiver.close()
         if soak is not None:
             soak.close()
+    # An exception that escaped the shop's own error handling: gunicorn answered for it.
+    escaped = (work / "shop.log").read_text(errors="replace").count("Error handling request")
+    verdict.rows.append(("exceptions that escaped the shop", str(escaped)))
+    if escaped:
+        verdict.fail(f"{escaped} requests ended in gunicorn's own error page (see shop.log)")
     print()
     for line in soak_books.table(verdict):
         print(line)
@@ -274,8 +284,9 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if verdict.failures else 0
 
 
-def check_books(soak: Soak, app: object, runners: list[subprocess.Popen]) -> soak_books.Verdict:
-    books = soak_shop.read_books(app)  # type: ignore[arg-type]
+def check_books(soak: Soak, app: Flask,
+                runners: list[subprocess.Popen[bytes]]) -> soak_books.Verdict:
+    books = soak_shop.read_books(app)
     verdict = soak_books.Verdict()
     soak_books.purchase_orders(soak.ledger, books, verdict)
     soak_books.checkouts(soak.ledger, books, verdict)

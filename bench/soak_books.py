@@ -91,7 +91,7 @@ def checkouts(ledger: Ledger, books: Books, verdict: Verdict) -> None:
             verdict.duplicated += count - 1
             verdict.fail(f"duplicated: checkout {record.po_number} is {count} orders")
     verdict.rows.append(("checkout orders", f"{confirmed:,} confirmed to shoppers, "
-                         f"{uncertain:,} attempts without an answer (0 or 1 order each)"))
+                         f"{uncertain:,} answered 5xx or not at all (0 or 1 order each)"))
 
 
 def server_errors(ledger: Ledger, verdict: Verdict) -> None:
