@@ -68,6 +68,11 @@ check: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
 
+## soak: mixed traffic for a few minutes with workers killed, the database down and the
+## buyer's endpoint failing; exits non-zero unless the books balance (SOAK_ARGS, SOAK_DATABASE_URL)
+soak: $(VENV)/.dev-installed
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
 ## dtds: fetch the official cXML DTDs into instance/dtd (needs internet access)
 dtds: $(VENV)/.installed
 	$(PY) -m shop.cxml.fetch_dtds instance/dtd

@@ -30,6 +30,11 @@ ENVIRONMENT = {
     "RATE_LIMIT_WINDOW": "seconds over which authentication failures are counted (600)",
     "RATE_LIMIT_IDENTITY_FAILURES": "failures per identity before it is locked (10)",
     "RATE_LIMIT_ADDRESS_FAILURES": "failures per client address before it is locked (100)",
+    "INTAKE_CLAIM_LEASE": "seconds before a stuck purchase order is taken over (60)",
+    "OUTBOX_BACKOFF_BASE": "seconds before an outbox document's first retry (30)",
+    "OUTBOX_BACKOFF_CAP": "longest wait between two outbox attempts, in seconds (3600)",
+    "OUTBOX_POLL_SECONDS": "how often `flask outbox run` looks for due work (5)",
+    "OUTBOX_LOCK_SECONDS": "seconds before a document a dead sender claimed is sent again (120)",
 }
 
 
@@ -172,6 +177,12 @@ def _from_environment(app: Flask) -> None:
                  "RATE_LIMIT_ADDRESS_FAILURES"):
         if env.get(name):
             app.config[name] = int(env[name])
+    # Recovery timings; the soak (bench/soak.py) shortens them so that a few minutes see
+    # takeovers and retries happen.
+    for name in ("INTAKE_CLAIM_LEASE", "OUTBOX_BACKOFF_BASE", "OUTBOX_BACKOFF_CAP",
+                 "OUTBOX_POLL_SECONDS", "OUTBOX_LOCK_SECONDS"):
+        if env.get(name):
+            app.config[name] = float(env[name])
 
 
 def normalise_database_url(url: str) -> str:

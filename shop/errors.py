@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, Response, current_app, render_template
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from shop.extensions import db
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "30"
 
 
 class ShopError(Exception):
@@ -29,14 +32,37 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
 
 
-def _http_error(error: HTTPException) -> tuple[str, int]:
+def _http_error(error: HTTPException) -> tuple[str, int] | Response:
     code = error.code or 500
     template = f"errors/{code}.html" if code in (403, 404) else "errors/generic.html"
-    return render_template(template, error=error), code
+    try:
+        return render_template(template, error=error), code
+    except SQLAlchemyError:  # the page shows who is logged in, and the database is down
+        return _unavailable()
 
 
-def _server_error(error: Exception) -> tuple[str, int]:
+def _server_error(error: Exception) -> tuple[str, int] | Response:
     # Roll back first: the failed request may have left the session in a broken state.
     db.session.rollback()
+    if isinstance(error, OperationalError):
+        # Down, restarting or locked: a passing state, not a bug (and no SQL in the log).
+        log.error("the database is unavailable: %s", type(error.orig).__name__)
+        return _unavailable()
     log.exception("unhandled error")
-    return render_template("errors/500.html"), 500
+    try:
+        return render_template("errors/500.html"), 500
+    except SQLAlchemyError:
+        return _unavailable()
+
+
+def _unavailable() -> Response:
+    """503 with a page that needs nothing from the database.
+
+    Every other page loads the logged-in user for its header, which is what failed; this one
+    is rendered without the request's template context.
+    """
+    db.session.rollback()
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render(
+        shop_name=current_app.config["SHOP_NAME"])
+    return Response(page, 503, {"Retry-After": RETRY_AFTER_SECONDS},
+                    content_type="text/html; charset=utf-8")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import event
+
 from shop.config import normalise_database_url
+from shop.extensions import db
+from tests.conftest import log_in_session
 
 
 def test_factory_uses_test_config(app):
@@ -77,3 +81,30 @@ def test_proxy_fix_makes_https_urls_behind_a_tls_proxy(make_app, database_url):
         "/_url", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "shop.example.com"}
     )
     assert response.text == "https://shop.example.com/"
+
+
+def _refuse_connections(dbapi_connection: object, record: object) -> None:
+    """The database refuses every new connection, as during a restart or a failover."""
+    dbapi = db.engine.dialect.loaded_dbapi
+    raise dbapi.OperationalError("the database is not accepting connections")
+
+
+def test_a_database_outage_shows_a_page_that_needs_no_database(client, make_user):
+    # Found by the soak (bench/soak.py): the 500 page loads the logged-in user for its
+    # header, failed again, and visitors got gunicorn's bare error instead.
+    log_in_session(client, make_user().id)
+    db.session.remove()
+    db.engine.dispose()  # pooled connections would still work: start fresh
+    event.listen(db.engine, "connect", _refuse_connections)
+    try:
+        page = client.get("/account")
+        missing = client.get("/no-such-page")
+    finally:
+        event.remove(db.engine, "connect", _refuse_connections)
+        db.session.remove()
+        db.engine.dispose()
+    assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+    assert "Back in a moment" in page.text and "Traceback" not in page.text
+    assert "frame-ancestors" in page.headers["Content-Security-Policy"]
+    assert missing.status_code in (404, 503)
+    assert client.get("/account").status_code == 200  # and back once it answers again

@@ -363,4 +363,6 @@ def test_error_pages_render_without_the_category_bar_when_the_database_is_down(m
     not_found = client.get("/no-such-page")
     assert not_found.status_code == 404 and "category-nav" not in not_found.text
     broken = client.get("/")
-    assert broken.status_code == 500 and "shop.css" in broken.text
+    # A database error is a passing state: 503 with Retry-After (shop/errors.py).
+    assert broken.status_code == 503 and "shop.css" in broken.text
+    assert broken.headers["Retry-After"] == "30"

@@ -235,16 +235,17 @@ def test_the_document_and_the_action_commit_together(app: Any, order: Order) -> 
     assert db.session.scalar(select(func.count(DeliveryAttempt.id))) == 0
 
 
-def _refuse_inserts(connection: Any, table: str) -> None:
-    """A database-level fault: every INSERT into ``table`` fails (SQLite or PostgreSQL)."""
+def _refuse_inserts(connection: Any, table: str, operation: str = "INSERT") -> None:
+    """A database-level fault: every INSERT into ``table`` (or ``operation``) fails (SQLite
+    or PostgreSQL)."""
     if connection.dialect.name == "postgresql":
         connection.execute(text(
             "CREATE OR REPLACE FUNCTION injected_fault() RETURNS trigger AS $$ BEGIN "
             "RAISE EXCEPTION 'injected fault'; END $$ LANGUAGE plpgsql"))
-        connection.execute(text(f"CREATE TRIGGER injected_fault BEFORE INSERT ON {table} "
+        connection.execute(text(f"CREATE TRIGGER injected_fault BEFORE {operation} ON {table} "
                                 "FOR EACH ROW EXECUTE FUNCTION injected_fault()"))
     else:
-        connection.execute(text(f"CREATE TRIGGER injected_fault BEFORE INSERT ON {table} "
+        connection.execute(text(f"CREATE TRIGGER injected_fault BEFORE {operation} ON {table} "
                                 "BEGIN SELECT RAISE(ABORT, 'injected fault'); END"))
 
 
@@ -253,3 +254,26 @@ def _allow_inserts(connection: Any, table: str) -> None:
         connection.execute(text(f"DROP TRIGGER IF EXISTS injected_fault ON {table}"))
     else:
         connection.execute(text("DROP TRIGGER IF EXISTS injected_fault"))
+
+
+def test_the_worker_outlives_a_database_failure(runner: Any, order: Order,
+                                                fake_buyer: FakeBuyer) -> None:
+    # Found by the soak (bench/soak.py): `flask outbox run` exited on "database is locked".
+    from shop.orders.po_commands import run_pass
+
+    fulfilment.confirm_order(order.id, "staff@shop.test")
+    with db.engine.begin() as connection:
+        _refuse_inserts(connection, "outbox_messages", "UPDATE")
+    try:
+        assert run_pass("shop.test") is None  # the loop pauses and tries again
+        once = runner.invoke(args=["outbox", "run", "--once"])
+        assert once.exit_code == 1 and "the database is unavailable" in once.output
+        assert once.exception is None or isinstance(once.exception, SystemExit)
+    finally:
+        db.session.rollback()
+        with db.engine.begin() as connection:
+            _allow_inserts(connection, "outbox_messages")
+    assert fake_buyer.received == []
+    assert "sent 1" in run_once(runner)
+    [message] = messages()
+    assert message.status == OutboxStatus.SENT and len(fake_buyer.received) == 1

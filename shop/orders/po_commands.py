@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,11 +18,15 @@ from decimal import Decimal, InvalidOperation
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from shop.errors import ShopError
+from shop.extensions import db
 from shop.orders import delivery, documents, fulfilment, intake, outbox
 from shop.orders.commands import orders_cli
 from shop.orders.fulfilment_models import LineDecision
+
+log = logging.getLogger(__name__)
 
 outbox_cli = AppGroup("outbox", help="Deliver documents to buyers, list and resend them.")
 
@@ -147,8 +152,13 @@ def run_command(once: bool) -> None:
     """Process stored purchase orders and deliver due documents, until interrupted."""
     host = documents.payload_host()
     while True:
-        processed = intake.process_pending(host)
-        report = delivery.deliver_due()
+        done = run_pass(host)
+        if done is None:  # the database failed: logged; try again after a pause
+            if once:
+                raise click.ClickException("the database is unavailable; nothing was done")
+            time.sleep(current_app.config["OUTBOX_POLL_SECONDS"])
+            continue
+        processed, report = done
         if processed or report.total or once:
             click.echo(f"processed {processed} stored document(s); sent {report.sent}, "
                        f"retrying {report.retried}, failed {report.failed}")
@@ -156,6 +166,21 @@ def run_command(once: bool) -> None:
             return
         if not (processed or report.total):
             time.sleep(current_app.config["OUTBOX_POLL_SECONDS"])
+
+
+def run_pass(host: str) -> tuple[int, delivery.DeliveryReport] | None:
+    """One pass of the worker; None when the database failed during it.
+
+    A worker must outlive a database outage (a restart, a failover, a lock held too long):
+    what the failed pass had claimed is released by its lease and done by a later pass.
+    """
+    try:
+        return intake.process_pending(host), delivery.deliver_due()
+    except SQLAlchemyError as error:
+        db.session.remove()
+        log.warning("outbox pass failed, the database is unavailable: %s",
+                    type(error).__name__)
+        return None
 
 
 @outbox_cli.command("list")
