@@ -155,8 +155,9 @@ def _open(connection: BuyerConnection, data: SetupData) -> StartedSession:
     db.session.add(session)
     if data.operation in (Operation.EDIT, Operation.INSPECT):
         session.unmatched_items = _rebuild_cart(connection, cart, data.items)
-    db.session.flush()
     token, expires_at = _new_token(session)
+    # One flush for user, cart, session and token: on SQLite the write lock is taken at the
+    # first INSERT and held to the commit, so every flush between them makes others wait.
     db.session.flush()
     log.info("PunchOut session %s opened (%s) for connection %s",
              session.id, data.operation, connection.id)
@@ -200,7 +201,7 @@ def _new_token(session: PunchOutSession) -> tuple[str, dt.datetime]:
     token, digest = credentials.new_token()
     ttl = dt.timedelta(seconds=current_app.config["PUNCHOUT_START_TOKEN_TTL"])
     expires_at = utcnow() + ttl
-    db.session.add(StartToken(token_hash=digest, session_id=session.id, expires_at=expires_at))
+    db.session.add(StartToken(token_hash=digest, session=session, expires_at=expires_at))
     return token, expires_at
 
 
