@@ -95,4 +95,7 @@ def print_table(results: dict[str, Any], rows: list[Row]) -> None:
           f"({memory['shop']['peak_vmhwm_mb_before_single_shots']:.0f} MB before the single "
           f"shots), bare {memory['bare']['peak_vmhwm_mb']:.0f} MB "
           f"(target < {memory['target_mb']} MB): {memory['result']}")
+    print(f"Highest sampled share of one shop worker: PSS {memory['shop']['peak_pss_mb']:.0f} MB, "
+          f"private {memory['shop']['peak_private_mb']:.0f} MB (the rest of VmHWM is shared "
+          "with the preloaded master)")
     print("* timed one request at a time: req/s is 1 / mean time, not a load figure")

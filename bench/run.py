@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     facts["load_average_after"] = list(os.getloadavg())
     memory = {name: {"peak_vmhwm_mb": server.memory.peak_hwm_kb / 1024,
                      "peak_vmrss_mb": server.memory.peak_rss_kb / 1024,
+                     "peak_pss_mb": server.memory.peak_pss_kb / 1024,
+                     "peak_private_mb": server.memory.peak_private_kb / 1024,
                      "workers_seen": len(server.memory.workers_seen)}
               for name, server in (("shop", shop), ("bare", bare))}
     memory["shop"]["peak_vmhwm_mb_before_single_shots"] = browsing_peak_kb / 1024

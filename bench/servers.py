@@ -32,6 +32,11 @@ class Memory:
 
     peak_hwm_kb: int = 0  # VmHWM: the largest RSS any worker ever had
     peak_rss_kb: int = 0  # the largest VmRSS seen when sampling
+    # RSS counts every page a worker shares with the preloaded master in full. PSS divides
+    # shared pages among the processes that map them; "private" is what the worker alone
+    # holds (what a new worker adds to the machine). Both from /proc/<pid>/smaps_rollup.
+    peak_pss_kb: int = 0
+    peak_private_kb: int = 0
     workers_seen: set[int] = field(default_factory=set)
 
 
@@ -96,6 +101,10 @@ class Server:
             self.memory.workers_seen.add(pid)
             self.memory.peak_hwm_kb = max(self.memory.peak_hwm_kb, status.get("VmHWM", 0))
             self.memory.peak_rss_kb = max(self.memory.peak_rss_kb, status.get("VmRSS", 0))
+            rollup = _proc_figures(f"/proc/{pid}/smaps_rollup")
+            self.memory.peak_pss_kb = max(self.memory.peak_pss_kb, rollup.get("Pss", 0))
+            private = rollup.get("Private_Clean", 0) + rollup.get("Private_Dirty", 0)
+            self.memory.peak_private_kb = max(self.memory.peak_private_kb, private)
 
     def stop(self) -> None:
         """Stop gunicorn gracefully (SIGTERM), then for sure."""
@@ -113,9 +122,14 @@ class Server:
 
 def _proc_status(pid: int) -> dict[str, int]:
     """The kB figures of /proc/<pid>/status (VmRSS, VmHWM ...); empty when it is gone."""
+    return _proc_figures(f"/proc/{pid}/status")
+
+
+def _proc_figures(path: str) -> dict[str, int]:
+    """The "Name: <n> kB" lines of a /proc file; empty when the process is gone."""
     figures: dict[str, int] = {}
     try:
-        with open(f"/proc/{pid}/status") as handle:
+        with open(path) as handle:
             for line in handle:
                 name, _, value = line.partition(":")
                 if value.strip().endswith("kB"):

@@ -142,3 +142,26 @@ def test_the_cache_keeps_to_its_size(app, make_product):
     cache = page_cache()
     assert 0 < len(cache) < 12
     assert cache.size <= 20_000
+
+
+def test_a_visitor_without_cookies_gets_the_kept_page_as_others_do(app, pen):
+    usual = app.test_client().get("/categories/office")  # rendered and kept
+    with count_queries() as statements:
+        kept = app.test_client().get("/categories/office")
+    assert statements == []
+    assert kept.status_code == 200 and kept.text == usual.text
+    assert kept.headers["Content-Security-Policy"] == usual.headers["Content-Security-Policy"]
+    assert kept.headers["X-Content-Type-Options"] == "nosniff"
+    # A shared cache must not hand the visitors' page to a logged-in buyer.
+    assert "Cookie" in kept.headers["Vary"] and "Cookie" in usual.headers["Vary"]
+    assert "Set-Cookie" not in kept.headers
+
+
+def test_a_buyer_with_a_session_is_never_given_the_visitors_page(app, pen, make_user):
+    buyer = make_user()
+    add_contract_price(buyer.company, pen, "0.95")
+    assert "1.20" in app_page(app.test_client(), "/categories/office")  # kept for visitors
+    client = app.test_client()
+    login_as(client, buyer)
+    page = app_page(client, "/categories/office")
+    assert "0.95" in page  # the buyer's contract price (the list price may show beside it)

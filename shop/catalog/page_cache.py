@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, has_app_context, request, session
+from flask import Response, current_app, g, has_app_context, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, insert, select, update
@@ -137,6 +137,38 @@ def cached_page(render: Callable[[], str]) -> str:
         cache.put(key, version, page.replace(token, CSRF_MARK) if token else page)
         return page
     return page.replace(CSRF_MARK, generate_csrf()) if CSRF_MARK in page else page
+
+
+def serve_to_cookieless_visitor() -> Response | None:
+    """before_request, ahead of every other hook: a kept page for a visitor without cookies.
+
+    Without a cookie a visitor can be neither logged in nor in a PunchOut session, nor have
+    a flash message waiting: ``_cacheable`` holds. So a kept page is answered before the
+    session, login, procurement-mode and form hooks run, which is about a third of what a
+    kept page costs (see docs/performance.md). First visits, crawlers and monitors send no
+    cookie. Pages with a CSRF mark (product pages) need the visitor's own session and take
+    the usual way, as does everything not kept yet.
+    """
+    if (request.method != "GET" or "HTTP_COOKIE" in request.environ
+            or current_app.config["PAGE_CACHE_BYTES"] <= 0):
+        return None
+    key = request.full_path
+    if len(key) > MAX_KEY_CHARS:
+        return None
+    cache = page_cache()
+    if cache.version is None:
+        return None  # nothing kept (or just invalidated): the view renders and reads it
+    _current_version(cache)
+    page = cache.get(key)
+    if page is None or CSRF_MARK in page:
+        return None
+    # g outlives a request where an app context stays pushed (tests): the hooks skipped
+    # here would have cleared what the security headers read.
+    for name in ("frame_ancestors", "open_form_action"):
+        g.pop(name, None)
+    response = current_app.response_class(page, mimetype="text/html")
+    response.vary.add("Cookie")  # as on the usual way: a logged-in user sees another page
+    return response
 
 
 # ---------- invalidation ----------

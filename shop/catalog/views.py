@@ -7,13 +7,14 @@ import re
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from shop.catalog import images, queries
 from shop.catalog.forms import AddToCartForm
 from shop.catalog.models import Product
-from shop.catalog.page_cache import cached_page
+from shop.catalog.page_cache import cached_page, serve_to_cookieless_visitor
 from shop.catalog.search import search_products
 from shop.catalog.tree import CategoryNode, category_tree
 from shop.catalog.units import unit_name
@@ -22,6 +23,12 @@ from shop.extensions import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("catalog", __name__)
+
+
+@bp.record_once
+def _serve_kept_pages_first(state: BlueprintSetupState) -> None:
+    # Ahead of every other before_request hook, including those registered later (appended).
+    state.app.before_request_funcs.setdefault(None, []).insert(0, serve_to_cookieless_visitor)
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,6}")  # ASCII digits only ("²".isdigit() is True)
 

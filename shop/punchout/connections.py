@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from shop.accounts.models import Company
 from shop.database import utcnow
@@ -343,10 +344,16 @@ def authenticate(
             matched.setdefault(connection_id, set()).add("from")
         if (domain_key, identity) in sender_keys:
             matched.setdefault(connection_id, set()).add("sender")
+    # The candidates with what the check and the session need, in one query (identities for
+    # the To check, the shared user for the session) instead of a lazy load for each.
+    candidates = db.session.scalars(
+        select(BuyerConnection).where(BuyerConnection.id.in_(matched))
+        .options(joinedload(BuyerConnection.identities), joinedload(BuyerConnection.shared_user))
+        .order_by(BuyerConnection.id)
+    ).unique().all() if matched else []
     found = None
-    for connection_id in sorted(matched):
-        connection = db.session.get(BuyerConnection, connection_id)
-        assert connection is not None
+    for connection in candidates:
+        connection_id = connection.id
         # Every candidate's secret is checked, so timing does not reveal which one matched.
         ok = (matched[connection_id] == {"from", "sender"}
               and credentials.check_shared_secret(shared_secret, connection.secret_hash)

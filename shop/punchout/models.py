@@ -231,6 +231,9 @@ class StartToken(db.Model):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
 
+    # Lets a token be added with its new session, both inserted by one flush.
+    session: Mapped[PunchOutSession] = relationship()
+
 
 class TransferredLine(db.Model):
     """A cart line as it was sent to the buyer: what a later purchase order is checked against."""

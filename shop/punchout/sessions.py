@@ -98,13 +98,52 @@ def prepare_session(connection: BuyerConnection, data: SetupData) -> StartedSess
     """``open_session`` without the commit, for a caller that logs in the same transaction."""
     _check_setup(connection, data)
     try:
-        return _open(connection, data)
+        staged = _flushed(_stage(connection, data))
     except IntegrityError:
         db.session.rollback()
-        if data.payload_id and _replayed(connection.id, data.payload_id):
-            raise PunchOutRefused(409, "Conflict: this payloadID was already used") from None
+        _refuse_replay(connection, data)
         # Another request created the same new user at the same moment: now it exists.
-        return _open(connection, data)
+        staged = _flushed(_stage(connection, data))
+    return StartedSession(staged.session.id, staged.token, staged.expires_at)
+
+
+@dataclass(frozen=True)
+class StagedSession:
+    """A session, its cart and its start token added to the transaction, not yet flushed."""
+
+    session: PunchOutSession
+    token: str
+    expires_at: dt.datetime
+
+
+def stage_session(connection: BuyerConnection, data: SetupData) -> StagedSession:
+    """Check a setup and add the session to the transaction without writing anything yet.
+
+    The caller's commit writes it together with whatever else the caller adds (the message
+    log), in one flush: on SQLite the write lock is taken at the first INSERT and held to the
+    commit, so nothing slow should run in between. A replayed payloadID (or a user created
+    by a simultaneous request) fails that commit with IntegrityError: roll back and call
+    ``refuse_replay``, then stage again once.
+    """
+    _check_setup(connection, data)
+    return _stage(connection, data)
+
+
+def refuse_replay(connection: BuyerConnection, data: SetupData) -> None:
+    """After a failed commit (rolled back): PunchOutRefused 409 when the payloadID was used."""
+    _refuse_replay(connection, data)
+
+
+def _refuse_replay(connection: BuyerConnection, data: SetupData) -> None:
+    if data.payload_id and _replayed(connection.id, data.payload_id):
+        raise PunchOutRefused(409, "Conflict: this payloadID was already used")
+
+
+def _flushed(staged: StagedSession) -> StagedSession:
+    db.session.flush()
+    log.info("PunchOut session %s opened (%s) for connection %s", staged.session.id,
+             staged.session.operation, staged.session.connection_id)
+    return staged
 
 
 def _check_setup(connection: BuyerConnection, data: SetupData) -> None:
@@ -139,7 +178,7 @@ def _replayed(connection_id: int, payload_id: str) -> bool:
     ) is not None
 
 
-def _open(connection: BuyerConnection, data: SetupData) -> StartedSession:
+def _stage(connection: BuyerConnection, data: SetupData) -> StagedSession:
     user = shop_user_for(connection, data.extrinsics, data.contact)
     cart = Cart()
     session = PunchOutSession(
@@ -154,13 +193,10 @@ def _open(connection: BuyerConnection, data: SetupData) -> StartedSession:
     )
     db.session.add(session)
     if data.operation in (Operation.EDIT, Operation.INSPECT):
-        session.unmatched_items = _rebuild_cart(connection, cart, data.items)
-    db.session.flush()
+        with db.session.no_autoflush:  # its reads need none of this, so nothing is written yet
+            session.unmatched_items = _rebuild_cart(connection, cart, data.items)
     token, expires_at = _new_token(session)
-    db.session.flush()
-    log.info("PunchOut session %s opened (%s) for connection %s",
-             session.id, data.operation, connection.id)
-    return StartedSession(session.id, token, expires_at)
+    return StagedSession(session, token, expires_at)
 
 
 def _rebuild_cart(connection: BuyerConnection, cart: Cart, items: Sequence[ItemRef]) -> list[str]:
@@ -200,7 +236,7 @@ def _new_token(session: PunchOutSession) -> tuple[str, dt.datetime]:
     token, digest = credentials.new_token()
     ttl = dt.timedelta(seconds=current_app.config["PUNCHOUT_START_TOKEN_TTL"])
     expires_at = utcnow() + ttl
-    db.session.add(StartToken(token_hash=digest, session_id=session.id, expires_at=expires_at))
+    db.session.add(StartToken(token_hash=digest, session=session, expires_at=expires_at))
     return token, expires_at
 
 

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from shop import cxml
 from shop.extensions import db
 from shop.punchout.connections import authenticate
 from shop.punchout.errors import PunchOutRefused, Unauthorized
 from shop.punchout.messages import add_message
-from shop.punchout.models import BuyerConnection, Direction, Operation
-from shop.punchout.sessions import ItemRef, SetupData, prepare_session
+from shop.punchout.models import BuyerConnection, Direction, Operation, PunchOutSession
+from shop.punchout.sessions import ItemRef, SetupData, refuse_replay, stage_session
 from shop.ratelimit import AuthKind, get_limiter
 
 log = logging.getLogger(__name__)
@@ -110,14 +111,26 @@ def _setup(inbound: _Inbound, connection: BuyerConnection, document: cxml.CXMLDo
         raise PunchOutRefused(450, "Not Implemented: operation 'source' is not supported")
     if operation not in {op.value for op in Operation}:
         raise PunchOutRefused(400, "Bad Request: operation must be create, edit or inspect")
-    started = prepare_session(connection, _setup_data(document, request, Operation(operation)))
-    payload_id = cxml.new_payload_id(shop.host)
-    answer = cxml.build_setup_response(shop.start_url(started.token), host=shop.host,
-                                       version=connection.cxml_version, payload_id=payload_id)
-    _log_pair(inbound, answer, payload_id, 200, "OK", session_id=started.session_id)
-    log.info("setup request %s accepted for connection %s", inbound.payload_id[:100],
-             inbound.connection_id)
-    return answer
+    data = _setup_data(document, request, Operation(operation))
+    for attempt in (1, 2):
+        # Session, cart, token and both log entries are written by one flush at the commit.
+        staged = stage_session(connection, data)
+        payload_id = cxml.new_payload_id(shop.host)
+        answer = cxml.build_setup_response(shop.start_url(staged.token), host=shop.host,
+                                           version=connection.cxml_version,
+                                           payload_id=payload_id)
+        try:
+            _log_pair(inbound, answer, payload_id, 200, "OK", session=staged.session)
+        except IntegrityError:
+            db.session.rollback()
+            refuse_replay(connection, data)
+            if attempt == 2:
+                raise
+            continue  # another request created the same new user at the same moment
+        log.info("setup request %s accepted for connection %s", inbound.payload_id[:100],
+                 inbound.connection_id)
+        return answer
+    raise AssertionError("unreachable")
 
 
 def _setup_data(document: cxml.CXMLDocument, request: cxml.PunchOutSetupRequest,
@@ -177,13 +190,17 @@ def _refuse(inbound: _Inbound, shop: ShopAddresses, code: int, text: str) -> byt
 
 
 def _log_pair(inbound: _Inbound, answer: bytes, answer_id: str, code: int, text: str,
-              session_id: int | None = None) -> None:
+              session: PunchOutSession | None = None) -> None:
     """Log the request and the answer, then commit (with the session, when one was opened)."""
-    common = {"connection_id": inbound.connection_id, "session_id": session_id,
-              "status_code": code, "status_text": text, "remote_addr": inbound.remote_addr}
-    add_message(Direction.IN, inbound.body, document_type=inbound.document_type,
-                payload_id=inbound.payload_id, **common)
-    add_message(Direction.OUT, answer, document_type="Response",
-                payload_id=answer_id, **common)
+    common = {"connection_id": inbound.connection_id, "status_code": code,
+              "status_text": text, "remote_addr": inbound.remote_addr}
+    entries = [
+        add_message(Direction.IN, inbound.body, document_type=inbound.document_type,
+                    payload_id=inbound.payload_id, **common),
+        add_message(Direction.OUT, answer, document_type="Response",
+                    payload_id=answer_id, **common),
+    ]
+    for entry in entries:
+        entry.session = session  # its id exists only once the flush has inserted it
     db.session.commit()
 

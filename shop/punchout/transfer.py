@@ -208,15 +208,20 @@ def _finish(po: PunchOutSession, message: cxml.PunchOutOrderMessage, host: str,
     add_message(Direction.OUT, document, document_type="PunchOutOrderMessage",
                 payload_id=payload_id, connection_id=po.connection_id, session_id=po.id,
                 status_text="cancelled" if cancelled else f"{len(message.items)} line(s)")
-    db.session.commit()
-    log.info("PunchOut session %s %s", po.id, "cancelled" if cancelled else "transferred")
-    field = po.connection.return_field
+    connection = po.connection
+    field = connection.return_field
     value = (base64.b64encode(document).decode("ascii") if field == ReturnField.BASE64
              else document.decode("utf-8"))
-    return CartReturn(action_url=po.browser_form_post_url, target=po.connection.form_target,
-                      field_name=field.value, field_value=value,
-                      connection_name=po.connection.name, document=document,
-                      cancelled=cancelled)
+    # Read before the commit: it expires the session and its connection, and reading them
+    # afterwards would cost two more queries.
+    result = CartReturn(action_url=po.browser_form_post_url, target=connection.form_target,
+                        field_name=field.value, field_value=value,
+                        connection_name=connection.name, document=document,
+                        cancelled=cancelled)
+    session_id = po.id
+    db.session.commit()
+    log.info("PunchOut session %s %s", session_id, "cancelled" if cancelled else "transferred")
+    return result
 
 
 def find_transferred_line(connection_id: int, aux_id: str) -> TransferredLine | None:
