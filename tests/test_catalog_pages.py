@@ -264,7 +264,17 @@ def test_description_is_escaped_plain_text_in_paragraphs(client, stapler):
         "Staples 30 sheets.\nFront loading.", "<script>alert(1)</script> & more"]
 
 
-def test_add_to_cart_form(client, stapler):
+def test_a_visitor_is_asked_to_log_in_and_comes_back_to_the_product(client, stapler):
+    response = client.get("/products/STA-30")
+    page = lxml_html.fromstring(response.text)
+    assert select_all(page, "form.add-to-cart") == []
+    assert "csrf_token" not in response.text and "Set-Cookie" not in response.headers
+    [link] = [a for a in select_all(page, ".buy-box a") if a.text == "Log in to order"]
+    assert link.get("href") == "/login?next=/products/STA-30"
+
+
+def test_add_to_cart_form(client, stapler, make_user):
+    login_as(client, make_user())
     page = lxml_html.fromstring(client.get("/products/STA-30").text)
     form = select_all(page, "form.add-to-cart")[0]
     assert form.get("method") == "post" and form.get("action") == "/cart/add"

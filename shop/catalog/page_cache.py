@@ -12,8 +12,9 @@ everything when it changed; the worker that made the change drops its pages at o
 workers and hosts therefore show a change within that many seconds.
 
 Never cached: logged-in users (contract prices, their cart), PunchOut sessions, pages with a
-flash message waiting, anything but GET. The CSRF token of a cached page (the product page's
-add-to-cart form) is replaced by each visitor's own token when the page is served.
+flash message waiting, anything but GET. A kept page holds no form and no CSRF token (a
+visitor's product page offers "Log in to order" instead of the add-to-cart form), so it is the
+same for every visitor and needs no session.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from typing import Any
 
 from flask import Response, current_app, g, has_app_context, request, session
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,6 @@ from shop.extensions import db
 
 log = logging.getLogger(__name__)
 
-CSRF_MARK = "\x1ecsrf-token\x1e"  # a control character never appears in rendered HTML
 MAX_KEY_CHARS = 512  # longer URLs are rendered, not kept (nobody links to them)
 
 
@@ -133,10 +132,8 @@ def cached_page(render: Callable[[], str]) -> str:
     page = cache.get(key)
     if page is None:
         page = render()
-        token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
-        cache.put(key, version, page.replace(token, CSRF_MARK) if token else page)
-        return page
-    return page.replace(CSRF_MARK, generate_csrf()) if CSRF_MARK in page else page
+        cache.put(key, version, page)
+    return page
 
 
 def serve_to_cookieless_visitor() -> Response | None:
@@ -146,8 +143,7 @@ def serve_to_cookieless_visitor() -> Response | None:
     a flash message waiting: ``_cacheable`` holds. So a kept page is answered before the
     session, login, procurement-mode and form hooks run, which is about a third of what a
     kept page costs (see docs/performance.md). First visits, crawlers and monitors send no
-    cookie. Pages with a CSRF mark (product pages) need the visitor's own session and take
-    the usual way, as does everything not kept yet.
+    cookie. Everything not kept yet takes the usual way.
     """
     if (request.method != "GET" or "HTTP_COOKIE" in request.environ
             or current_app.config["PAGE_CACHE_BYTES"] <= 0):
@@ -160,7 +156,7 @@ def serve_to_cookieless_visitor() -> Response | None:
         return None  # nothing kept (or just invalidated): the view renders and reads it
     _current_version(cache)
     page = cache.get(key)
-    if page is None or CSRF_MARK in page:
+    if page is None:
         return None
     # g outlives a request where an app context stays pushed (tests): the hooks skipped
     # here would have cleared what the security headers read.

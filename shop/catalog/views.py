@@ -80,7 +80,9 @@ def show_product(sku: str) -> str:
             page = queries.product_page(sku, _company_id())
         except NotFound:
             abort(404)
-        form = AddToCartForm(sku=page.product.sku, formdata=None)
+        form = None
+        if current_user.is_authenticated:  # a visitor's page holds no form and no token
+            form = AddToCartForm(sku=page.product.sku, formdata=None)
         department = page.category.root if page.category else None
         return render_template("catalog/product.html", page=page, form=form,
                                department=department)
