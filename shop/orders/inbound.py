@@ -257,8 +257,9 @@ def wait_for_answer(document_id: int, wait_seconds: float, lease_seconds: float,
 def begin_processing(document_id: int, token: str) -> bool:
     """Start the processing transaction; False when the claim was lost meanwhile (expired).
 
-    This UPDATE is deliberately the first statement of the transaction: on SQLite it takes
-    the write lock before anything is read, so the order's checks see the latest commits.
+    This UPDATE is deliberately the first write of the transaction: on SQLite it takes the
+    write lock before the purchase order's state is read, so those reads see the latest
+    commits. (The catalog checks run before it, without the lock: see ``po_apply.prepare``.)
     """
     result = db.session.execute(
         update(InboundDocument)

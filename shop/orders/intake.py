@@ -7,7 +7,8 @@ The order of things is what makes it lose nothing and do nothing twice:
    claim a real buyer's payloadID);
 3. store the raw document (secrets masked) with insert-or-fetch on (connection, payloadID)
    and COMMIT: from here on the document is safe, and only one delivery owns it;
-4. process it in a second transaction that begins by re-checking the claim (on SQLite that
+4. read the lines and check them against the catalog (reads only, no lock held), then
+   process it in a second transaction that begins by re-checking the claim (on SQLite that
    write takes the lock first): the order, its version, its flags and the answer commit
    together, or nothing does;
 5. answer; a duplicate delivery replays the stored answer byte for byte.
@@ -282,11 +283,16 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
             document: cxml.CXMLDocument | cxml.CXMLError = _read(root)
         except cxml.CXMLError as unreadable:
             document = unreadable
+        # Everything needed is in ``document`` now: free the tree (about eight times the
+        # document's size) before the order is written.
+        root.clear()
+        prepared = (po_apply.prepare(context, document)
+                    if isinstance(document, cxml.CXMLDocument) else None)
         if not inbound.begin_processing(document_id, token):
             db.session.rollback()  # our claim expired and someone else took over
             return inbound.stored_answer(document_id) or _answer(
                 503, "Service Unavailable: please send the document again later", host)
-        answer, status = _apply(context, document, digest, token, host)
+        answer, status = _apply(context, document, digest, token, host, prepared)
         inbound.record_outcome(document_id, status, None if keep_answer else answer,
                                error=answer.text if status == InboundStatus.REJECTED else "")
         db.session.commit()
@@ -305,13 +311,14 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
 
 
 def _apply(context: po_apply.IntakeContext, document: cxml.CXMLDocument | cxml.CXMLError,
-           digest: str, token: str, host: str) -> tuple[Answer, InboundStatus]:
+           digest: str, token: str, host: str,
+           prepared: po_apply.Prepared = None) -> tuple[Answer, InboundStatus]:
     """Apply the order inside the processing transaction; a refusal rolls it back and keeps
     only the record of the refusal."""
     if isinstance(document, cxml.CXMLError):
         return _refusal_answer(document, host), InboundStatus.REJECTED
     try:
-        applied = po_apply.apply_order_request(context, document, digest)
+        applied = po_apply.apply_order_request(context, document, digest, prepared)
     except IntakeRefused as refused:
         db.session.rollback()
         inbound.begin_processing(context.inbound_id, token)
