@@ -240,13 +240,36 @@ def content_digest(content: Any) -> str:
 
 
 def _read(root: Any) -> cxml.CXMLDocument:
+    """The document as the toolkit's dataclasses; its ItemOut elements leave the tree as
+    they are read, so a large order never exists twice in full (tree and dataclasses)."""
     try:
-        return _with_nested_items(root, read_root(root))
+        items = _take_items(_content(root)) if root.tag == "cXML" else ()
+        document = read_root(root)
+        if items and isinstance(document.payload, cxml.OrderRequest):
+            document = dataclasses.replace(
+                document, payload=cxml.OrderRequest(document.payload.header, items))
+        return _with_nested_items(root, document)
     except cxml.CXMLError:
         raise
     except (ValueError, TypeError, AttributeError, LookupError) as error:
         log.exception("unexpected error while reading an OrderRequest")
         raise cxml.CXMLError("the document could not be read", internal=repr(error)) from None
+
+
+def _take_items(content: Any) -> tuple[cxml.ItemOut, ...]:
+    """Read an OrderRequest's own ItemOut elements in order, removing each from the tree."""
+    if content.tag != "OrderRequest":
+        return ()
+    items: list[cxml.ItemOut] = []
+    element = next(content.iterchildren("ItemOut"), None)
+    while element is not None:
+        items.append(item_out(element, len(items) + 1))
+        following = element.getnext()
+        content.remove(element)
+        while following is not None and following.tag != "ItemOut":
+            following = following.getnext()
+        element = following
+    return tuple(items)
 
 
 def _with_nested_items(root: Any, document: cxml.CXMLDocument) -> cxml.CXMLDocument:
