@@ -38,7 +38,8 @@ from shop.cxml.read import read_envelope, read_header, read_root
 from shop.cxml.read_items import item_out
 from shop.database import utcnow
 from shop.extensions import db
-from shop.orders import buyers, inbound, po_apply
+from shop.orders import buyers, inbound, po_apply, po_rejections
+from shop.orders.documents import Addressee
 from shop.orders.inbound import Answer, InboundDocument, InboundStatus, NewDocument
 from shop.orders.po_checks import IntakeRefused
 from shop.ratelimit import AuthKind, get_limiter
@@ -306,6 +307,9 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
             document: cxml.CXMLDocument | cxml.CXMLError = _read(root)
         except cxml.CXMLError as unreadable:
             document = unreadable
+        # Whom to tell if the refusal needs a reject confirmation (see po_rejections).
+        unreadable_from = (po_rejections.addressee_in_tree(root, context.payload_id)
+                           if isinstance(document, cxml.CXMLError) else None)
         # Everything needed is in ``document`` now: free the tree (about eight times the
         # document's size) before the order is written.
         root.clear()
@@ -315,7 +319,8 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
             db.session.rollback()  # our claim expired and someone else took over
             return inbound.stored_answer(document_id) or _answer(
                 503, "Service Unavailable: please send the document again later", host)
-        answer, status = _apply(context, document, digest, token, host, prepared)
+        answer, status = _apply(context, document, digest, token, host, prepared,
+                                unreadable_from)
         inbound.record_outcome(document_id, status, None if keep_answer else answer,
                                error=answer.text if status == InboundStatus.REJECTED else "")
         db.session.commit()
@@ -334,18 +339,24 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
 
 
 def _apply(context: po_apply.IntakeContext, document: cxml.CXMLDocument | cxml.CXMLError,
-           digest: str, token: str, host: str,
-           prepared: po_apply.Prepared = None) -> tuple[Answer, InboundStatus]:
+           digest: str, token: str, host: str, prepared: po_apply.Prepared = None,
+           unreadable_from: Addressee | None = None) -> tuple[Answer, InboundStatus]:
     """Apply the order inside the processing transaction; a refusal rolls it back and keeps
-    only the record of the refusal."""
+    only the record of the refusal (and, for an order that does not exist, queues a reject
+    confirmation: ``po_rejections``)."""
     if isinstance(document, cxml.CXMLError):
-        return _refusal_answer(document, host), InboundStatus.REJECTED
+        answer = _refusal_answer(document, host)
+        po_rejections.queue_rejection(context, unreadable_from, 400, answer.text)
+        return answer, InboundStatus.REJECTED
     try:
         applied = po_apply.apply_order_request(context, document, digest, prepared)
     except IntakeRefused as refused:
         db.session.rollback()
         inbound.begin_processing(context.inbound_id, token)
-        po_apply.record_refusal(context, document, digest, refused)
+        if not po_apply.record_refusal(context, document, digest, refused):
+            po_rejections.queue_rejection(
+                context, po_rejections.addressee_of(document, context.payload_id),
+                refused.code, refused.text)
         return _refusal_answer(refused, host), InboundStatus.REJECTED
     except cxml.CXMLError as error:  # e.g. payload_as: the content is not what it claims
         db.session.rollback()

@@ -352,16 +352,20 @@ def _delete(ctx: IntakeContext, document: cxml.CXMLDocument, po: PurchaseOrder |
 
 
 def record_refusal(ctx: IntakeContext, document: cxml.CXMLDocument, content_sha: str,
-                   refused: IntakeRefused) -> None:
-    """After a 4xx: keep the refused version in the PO's history and flag it (no commit)."""
+                   refused: IntakeRefused) -> bool:
+    """After a 4xx: keep the refused version in the PO's history and flag it (no commit).
+
+    False when there is no PO with this orderID (nothing to record it on).
+    """
     try:
         head = document.payload_as(cxml.OrderRequest).header
     except cxml.CXMLError:
-        return
+        return False
     po = _locked_po(ctx.connection_id, head.order_id)
     if po is None or head.type not in ("new", "update", "delete"):
-        return
+        return po is not None
     version = _add_version(po.id, ctx, document, content_sha, Disposition.REFUSED,
                            note=refused.text[:500])
     _add_flags(po.id, version, [Finding("refused", f"An OrderRequest ({head.type}) was refused "
                                      f"with {refused.code}: {refused.text}")])
+    return True
