@@ -179,13 +179,14 @@ def store_document(new: NewDocument, answer: Answer | None = None) -> Stored:
     if answer is not None:
         values.update(answer_code=answer.code, answer_text=answer.text[:255],
                       answer_body=answer.body)
+    # The values go as parameters, not into the statement: its compiled form is cached.
     statement = (
-        dialect_insert(InboundDocument).values(**values)
+        dialect_insert(InboundDocument.__table__)
         .on_conflict_do_nothing(index_elements=["connection_id", "payload_id"])
         .returning(InboundDocument.id)
     )
     try:
-        inserted = db.session.execute(statement).scalar_one_or_none()
+        inserted = db.session.execute(statement, values).scalar_one_or_none()
         if inserted is not None:
             db.session.commit()
             return Stored(inserted, token)

@@ -177,12 +177,8 @@ def _authenticated(root: Any, peek: _Peek, body: bytes, remote_addr: str,
         profile = cxml.build_profile_response(urls.transactions, host=urls.host,
                                               version=current_app.config["CXML_VERSION"])
         return _reply(Answer(200, "OK", profile))
-    policy, tolerance = po_apply.policy_for(connection.id)
-    context = po_apply.IntakeContext(
-        connection_id=connection.id, connection_name=connection.name,
-        company_id=connection.company_id, inbound_id=0, payload_id=peek.envelope.payload_id,
-        policy=policy, tolerance=tolerance,
-    )
+    context = po_apply.intake_context(connection.id, connection.name, connection.company_id,
+                                      0, peek.envelope.payload_id)
     return _store_and_process(root, peek, body, remote_addr, urls, context)
 
 
@@ -417,12 +413,8 @@ def process_stored(document_id: int, token: str, host: str) -> Answer:
         raise LookupError(f"no inbound document {document_id}")
     body, answered = document.masked_body, document.answer_code is not None
     connection = buyers.get_connection(document.connection_id)
-    policy, tolerance = po_apply.policy_for(connection.id)
-    context = po_apply.IntakeContext(
-        connection_id=connection.id, connection_name=connection.name,
-        company_id=connection.company_id, inbound_id=document.id,
-        payload_id=document.payload_id, policy=policy, tolerance=tolerance,
-    )
+    context = po_apply.intake_context(connection.id, connection.name, connection.company_id,
+                                      document.id, document.payload_id)
     db.session.rollback()  # the processing transaction must start with its claim check
     try:
         # Stored documents were accepted once: only the size limit of that time applies.

@@ -54,6 +54,7 @@ class IntakeContext:
     payload_id: str
     policy: CatalogPolicy = CatalogPolicy.FLAG
     tolerance: Decimal = Decimal("0.01")
+    currency: str = "EUR"  # the company's: what its orders should be in
 
     @property
     def actor(self) -> str:
@@ -69,11 +70,24 @@ class Applied:
     disposition: Disposition | None
 
 
-def policy_for(connection_id: int) -> tuple[CatalogPolicy, Decimal]:
-    row = db.session.scalar(select(OrderPolicy).where(OrderPolicy.connection_id == connection_id))
-    if row is None:
-        return CatalogPolicy.FLAG, Decimal("0.01")
-    return row.catalog_policy, row.price_tolerance
+def intake_context(connection_id: int, connection_name: str, company_id: int,
+                   inbound_id: int, payload_id: str) -> IntakeContext:
+    """The context of one document: its connection's policy and its company's currency,
+    read in one query."""
+    row = db.session.execute(
+        select(Company.currency, OrderPolicy.catalog_policy, OrderPolicy.price_tolerance)
+        .select_from(Company)
+        .outerjoin(OrderPolicy, OrderPolicy.connection_id == connection_id)
+        .where(Company.id == company_id)
+    ).first()
+    currency, policy, tolerance = row if row is not None else (None, None, None)
+    return IntakeContext(
+        connection_id=connection_id, connection_name=connection_name, company_id=company_id,
+        inbound_id=inbound_id, payload_id=payload_id,
+        policy=policy or CatalogPolicy.FLAG,
+        tolerance=tolerance if tolerance is not None else Decimal("0.01"),
+        currency=currency or "EUR",
+    )
 
 
 # What ``prepare`` found: the checked lines, or the refusal to raise once the PO's state has
@@ -141,13 +155,9 @@ def _same_as_current(po: PurchaseOrder, content_sha: str) -> bool:
     return current == content_sha
 
 
-def _company_currency(company_id: int) -> str:
-    return db.session.scalar(select(Company.currency).where(Company.id == company_id)) or "EUR"
-
-
 def _checked(ctx: IntakeContext, request: cxml.OrderRequest) -> CheckedOrder:
     checked = check_order(request, ctx.connection_id, ctx.company_id,
-                          _company_currency(ctx.company_id), ctx.tolerance)
+                          ctx.currency, ctx.tolerance)
     if checked.findings and ctx.policy == CatalogPolicy.REJECT:
         problems = "; ".join(f.message for f in checked.findings[:3])
         more = f" (and {len(checked.findings) - 3} more)" if len(checked.findings) > 3 else ""
@@ -167,15 +177,14 @@ def _create(ctx: IntakeContext, document: cxml.CXMLDocument, content_sha: str,
                                 "never received; it was created from it."))
     now = utcnow()
     po_id = db.session.execute(
-        dialect_insert(PurchaseOrder).values(
-            connection_id=ctx.connection_id, order_id=request.header.order_id,
-            deployment_mode=document.deployment_mode, payload_id=ctx.payload_id,
-            order_date=request.header.order_date, current_version=1,
-            needs_review=bool(findings), created_at=now, updated_at=now,
-            **snapshots.credentials(document),
-        )
+        dialect_insert(PurchaseOrder.__table__)
         .on_conflict_do_nothing(index_elements=["connection_id", "order_id"])
-        .returning(PurchaseOrder.id)
+        .returning(PurchaseOrder.id),
+        {"connection_id": ctx.connection_id, "order_id": request.header.order_id,
+         "deployment_mode": document.deployment_mode, "payload_id": ctx.payload_id,
+         "order_date": request.header.order_date, "current_version": 1,
+         "needs_review": bool(findings), "created_at": now, "updated_at": now,
+         **snapshots.credentials(document)},
     ).scalar_one_or_none()
     if po_id is None:
         # Another document with this orderID committed first (another worker, just now).
