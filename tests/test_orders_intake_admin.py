@@ -193,3 +193,39 @@ def test_a_failed_document_can_be_processed_again(client: Any, staff: Any,
                     follow_redirects=True)
     assert "Processed: 200" in response.text
     assert db.session.scalar(select(Order)) is not None
+
+
+def test_the_status_form_does_not_change_a_purchase_order(client: Any, staff: Any,
+                                                          po: PurchaseOrder) -> None:
+    order_id = po.shop_order_id
+    page = client.get(f"/admin/orders/{order_id}").text
+    assert 'name="status"' not in page  # no status form: a link to the PO's actions
+    assert f'href="/admin/purchase-orders/{po.id}"' in page
+    response = post(client, f"/admin/orders/{order_id}/status", {"status": "confirmed"},
+                    follow_redirects=True)
+    assert "confirm, ship, invoice or cancel it on its purchase-order page" in response.text
+    db.session.expire_all()
+    assert db.session.get(Order, order_id).status == OrderStatus.PLACED
+    assert db.session.scalar(select(OutboxMessage.id)) is None
+    # Confirming it the right way changes it, and queues the buyer's document.
+    post(client, f"/admin/purchase-orders/{po.id}/confirm", {})
+    assert db.session.get(Order, order_id).status == OrderStatus.CONFIRMED
+    assert db.session.scalar(select(OutboxMessage.document_type)) == "ConfirmationRequest"
+
+
+def test_each_action_is_a_form_of_its_own(client: Any, staff: Any, po: PurchaseOrder) -> None:
+    page = client.get(f"/admin/purchase-orders/{po.id}").text
+    for action in ("confirm", "cancel"):  # what a placed order offers
+        assert f'action="/admin/purchase-orders/{po.id}/{action}"' in page
+    # There is no generic "any action" door any more.
+    assert post(client, f"/admin/purchase-orders/{po.id}/delete", {}).status_code in (404, 405)
+
+
+def test_the_status_use_case_refuses_a_purchase_order(po: PurchaseOrder) -> None:
+    from shop.orders.status import InvalidTransition, change_status
+
+    order = db.session.get(Order, po.shop_order_id)
+    with pytest.raises(InvalidTransition, match="purchase-order page"):
+        change_status(order, OrderStatus.CANCELLED, "cli")
+    db.session.expire_all()
+    assert db.session.get(Order, po.shop_order_id).status == OrderStatus.PLACED

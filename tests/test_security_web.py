@@ -46,7 +46,7 @@ def shop(make_user, make_category, make_product, make_connection):
 def fill(rule: Rule) -> str:
     """A URL for ``rule``: 1 for numbers, a real SKU or slug where one exists."""
     values = {"sku": "PEN-001", "slug": "office", "number": "NO-SUCH", "token": "x" * 43,
-              "filename": "css/shop.css", "action": "confirm"}
+              "filename": "css/shop.css"}
     arguments = {name: values.get(name, "1") for name in rule.arguments}
     return rule.build(arguments, append_unknown=False)[1]
 
@@ -148,6 +148,9 @@ def test_w1_every_form_refuses_a_post_without_its_token(app, client, auth, shop)
             assert response.status_code == 400, (path, response.status_code)
         checked.append(path)
     assert len(checked) >= 25
+    # Each purchase-order action is a route (and a form) of its own.
+    assert {f"/admin/purchase-orders/1/{action}"
+            for action in ("confirm", "ship", "invoice", "cancel")} <= set(checked)
 
 
 # ---------- W5: XSS ----------

@@ -28,10 +28,12 @@ def list_orders() -> str:
 def show_order(order_id: int) -> str:
     order = queries.order_detail(order_id)
     form = OrderStatusForm()
-    allowed = order_status.allowed_transitions(order.status)
+    # A purchase order changes status only through its own actions (with documents).
+    po_id = order_status.purchase_order_id(order.id)
+    allowed = () if po_id is not None else order_status.allowed_transitions(order.status)
     form.set_statuses([(s.value, order_status.ACTION_LABELS[s]) for s in allowed])
     return render_template("admin/orders/detail.html", order=order, form=form,
-                           allowed=allowed)
+                           allowed=allowed, po_id=po_id)
 
 
 @bp.post("/orders/<int:order_id>/status")

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 
 from shop import cxml
+from shop.database import utcnow
 from shop.orders.buyers import BuyerConnection
 from shop.orders.fulfilment_models import Confirmation, Invoice, Shipment
 from shop.orders.models import Order
@@ -42,11 +43,27 @@ def payload_host() -> str:
     return host.split(":", 1)[0]
 
 
-def _header(po: PurchaseOrder, connection: BuyerConnection) -> cxml.Header:
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """What a document back to the buyer is about and goes with: the PO's reference, the
+    credentials its OrderRequest came with, and its deployment mode."""
+
+    reference: cxml.OrderReference
+    buyer_credentials: list[list[str]]
+    shop_credentials: list[list[str]]
+    deployment_mode: str
+
+
+def addressee(po: PurchaseOrder) -> Addressee:
+    return Addressee(_reference(po), po.buyer_credentials, po.shop_credentials,
+                     po.deployment_mode)
+
+
+def _header(to: Addressee, connection: BuyerConnection) -> cxml.Header:
     shop_pairs = ([(connection.outbound_domain, connection.outbound_identity)]
                   if connection.outbound_identity else
-                  [tuple(pair) for pair in po.shop_credentials] or [("DUNS", "unknown")])
-    buyer_pairs = [tuple(pair) for pair in po.buyer_credentials] or [("DUNS", "unknown")]
+                  [tuple(pair) for pair in to.shop_credentials] or [("DUNS", "unknown")])
+    buyer_pairs = [tuple(pair) for pair in to.buyer_credentials] or [("DUNS", "unknown")]
     ours = tuple(cxml.Credential(domain, identity) for domain, identity in shop_pairs)
     sender = cxml.Credential(ours[0].domain, ours[0].identity, shared_secret=SECRET_MASK)
     return cxml.Header(
@@ -61,13 +78,14 @@ def _reference(po: PurchaseOrder) -> cxml.OrderReference:
     return cxml.OrderReference(po.order_id, po.payload_id, po.order_date)
 
 
-def _common(po: PurchaseOrder, connection: BuyerConnection) -> dict[str, object]:
+def _common(po: PurchaseOrder | Addressee, connection: BuyerConnection) -> dict[str, object]:
+    to = po if isinstance(po, Addressee) else addressee(po)
     host = payload_host()
     return {
-        "header": _header(po, connection),
+        "header": _header(to, connection),
         "host": host,
         "version": connection.cxml_version or current_app.config["CXML_VERSION"],
-        "deployment_mode": "test" if po.deployment_mode == "test" else "production",
+        "deployment_mode": "test" if to.deployment_mode == "test" else "production",
         "payload_id": cxml.new_payload_id(host),
     }
 
@@ -109,6 +127,18 @@ def confirmation_document(po: PurchaseOrder, connection: BuyerConnection,
         items=items, operation=operation,
     )
     common = _common(po, connection)
+    return _document("ConfirmationRequest", common, cxml.build_confirmation(request, **common))  # type: ignore[arg-type]
+
+
+def rejection_document(to: Addressee, connection: BuyerConnection, confirm_id: str,
+                       reason: str) -> Document:
+    """A ConfirmationRequest rejecting an order the shop stored but did not accept (there is
+    no shop order behind it, so it is built from the OrderRequest's own reference)."""
+    request = cxml.ConfirmationRequest(
+        type="reject", order=to.reference, notice_date=utcnow(), confirm_id=confirm_id,
+        comments=reason or None,
+    )
+    common = _common(to, connection)
     return _document("ConfirmationRequest", common, cxml.build_confirmation(request, **common))  # type: ignore[arg-type]
 
 

@@ -179,13 +179,14 @@ def store_document(new: NewDocument, answer: Answer | None = None) -> Stored:
     if answer is not None:
         values.update(answer_code=answer.code, answer_text=answer.text[:255],
                       answer_body=answer.body)
+    # The values go as parameters, not into the statement: its compiled form is cached.
     statement = (
-        dialect_insert(InboundDocument).values(**values)
+        dialect_insert(InboundDocument.__table__)
         .on_conflict_do_nothing(index_elements=["connection_id", "payload_id"])
         .returning(InboundDocument.id)
     )
     try:
-        inserted = db.session.execute(statement).scalar_one_or_none()
+        inserted = db.session.execute(statement, values).scalar_one_or_none()
         if inserted is not None:
             db.session.commit()
             return Stored(inserted, token)
@@ -257,8 +258,9 @@ def wait_for_answer(document_id: int, wait_seconds: float, lease_seconds: float,
 def begin_processing(document_id: int, token: str) -> bool:
     """Start the processing transaction; False when the claim was lost meanwhile (expired).
 
-    This UPDATE is deliberately the first statement of the transaction: on SQLite it takes
-    the write lock before anything is read, so the order's checks see the latest commits.
+    This UPDATE is deliberately the first write of the transaction: on SQLite it takes the
+    write lock before the purchase order's state is read, so those reads see the latest
+    commits. (The catalog checks run before it, without the lock: see ``po_apply.prepare``.)
     """
     result = db.session.execute(
         update(InboundDocument)

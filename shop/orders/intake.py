@@ -7,7 +7,8 @@ The order of things is what makes it lose nothing and do nothing twice:
    claim a real buyer's payloadID);
 3. store the raw document (secrets masked) with insert-or-fetch on (connection, payloadID)
    and COMMIT: from here on the document is safe, and only one delivery owns it;
-4. process it in a second transaction that begins by re-checking the claim (on SQLite that
+4. read the lines and check them against the catalog (reads only, no lock held), then
+   process it in a second transaction that begins by re-checking the claim (on SQLite that
    write takes the lock first): the order, its version, its flags and the answer commit
    together, or nothing does;
 5. answer; a duplicate delivery replays the stored answer byte for byte.
@@ -20,6 +21,8 @@ retry finds the document and processes it again.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import dataclasses
 import datetime as dt
 import hashlib
@@ -37,7 +40,8 @@ from shop.cxml.read import read_envelope, read_header, read_root
 from shop.cxml.read_items import item_out
 from shop.database import utcnow
 from shop.extensions import db
-from shop.orders import buyers, inbound, po_apply
+from shop.orders import buyers, inbound, po_apply, po_rejections
+from shop.orders.documents import Addressee
 from shop.orders.inbound import Answer, InboundDocument, InboundStatus, NewDocument
 from shop.orders.po_checks import IntakeRefused
 from shop.ratelimit import AuthKind, get_limiter
@@ -173,12 +177,8 @@ def _authenticated(root: Any, peek: _Peek, body: bytes, remote_addr: str,
         profile = cxml.build_profile_response(urls.transactions, host=urls.host,
                                               version=current_app.config["CXML_VERSION"])
         return _reply(Answer(200, "OK", profile))
-    policy, tolerance = po_apply.policy_for(connection.id)
-    context = po_apply.IntakeContext(
-        connection_id=connection.id, connection_name=connection.name,
-        company_id=connection.company_id, inbound_id=0, payload_id=peek.envelope.payload_id,
-        policy=policy, tolerance=tolerance,
-    )
+    context = po_apply.intake_context(connection.id, connection.name, connection.company_id,
+                                      0, peek.envelope.payload_id)
     return _store_and_process(root, peek, body, remote_addr, urls, context)
 
 
@@ -239,13 +239,36 @@ def content_digest(content: Any) -> str:
 
 
 def _read(root: Any) -> cxml.CXMLDocument:
+    """The document as the toolkit's dataclasses; its ItemOut elements leave the tree as
+    they are read, so a large order never exists twice in full (tree and dataclasses)."""
     try:
-        return _with_nested_items(root, read_root(root))
+        items = _take_items(_content(root)) if root.tag == "cXML" else ()
+        document = read_root(root)
+        if items and isinstance(document.payload, cxml.OrderRequest):
+            document = dataclasses.replace(
+                document, payload=cxml.OrderRequest(document.payload.header, items))
+        return _with_nested_items(root, document)
     except cxml.CXMLError:
         raise
     except (ValueError, TypeError, AttributeError, LookupError) as error:
         log.exception("unexpected error while reading an OrderRequest")
         raise cxml.CXMLError("the document could not be read", internal=repr(error)) from None
+
+
+def _take_items(content: Any) -> tuple[cxml.ItemOut, ...]:
+    """Read an OrderRequest's own ItemOut elements in order, removing each from the tree."""
+    if content.tag != "OrderRequest":
+        return ()
+    items: list[cxml.ItemOut] = []
+    element = next(content.iterchildren("ItemOut"), None)
+    while element is not None:
+        items.append(item_out(element, len(items) + 1))
+        following = element.getnext()
+        content.remove(element)
+        while following is not None and following.tag != "ItemOut":
+            following = following.getnext()
+        element = following
+    return tuple(items)
 
 
 def _with_nested_items(root: Any, document: cxml.CXMLDocument) -> cxml.CXMLDocument:
@@ -282,11 +305,22 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
             document: cxml.CXMLDocument | cxml.CXMLError = _read(root)
         except cxml.CXMLError as unreadable:
             document = unreadable
+        # Whom to tell if the refusal needs a reject confirmation (see po_rejections).
+        unreadable_from = (po_rejections.addressee_in_tree(root, context.payload_id)
+                           if isinstance(document, cxml.CXMLError) else None)
+        # Everything needed is in ``document`` now: free the tree (about eight times the
+        # document's size) before the order is written.
+        root.clear()
+        if _line_count(document) > current_app.config["INTAKE_SYNC_MAX_LINES"]:
+            _return_freed_memory()
+        prepared = (po_apply.prepare(context, document)
+                    if isinstance(document, cxml.CXMLDocument) else None)
         if not inbound.begin_processing(document_id, token):
             db.session.rollback()  # our claim expired and someone else took over
             return inbound.stored_answer(document_id) or _answer(
                 503, "Service Unavailable: please send the document again later", host)
-        answer, status = _apply(context, document, digest, token, host)
+        answer, status = _apply(context, document, digest, token, host, prepared,
+                                unreadable_from)
         inbound.record_outcome(document_id, status, None if keep_answer else answer,
                                error=answer.text if status == InboundStatus.REJECTED else "")
         db.session.commit()
@@ -305,23 +339,57 @@ def process(root: Any, context: po_apply.IntakeContext, token: str, host: str,
 
 
 def _apply(context: po_apply.IntakeContext, document: cxml.CXMLDocument | cxml.CXMLError,
-           digest: str, token: str, host: str) -> tuple[Answer, InboundStatus]:
+           digest: str, token: str, host: str, prepared: po_apply.Prepared = None,
+           unreadable_from: Addressee | None = None) -> tuple[Answer, InboundStatus]:
     """Apply the order inside the processing transaction; a refusal rolls it back and keeps
-    only the record of the refusal."""
+    only the record of the refusal (and, for an order that does not exist, queues a reject
+    confirmation: ``po_rejections``)."""
     if isinstance(document, cxml.CXMLError):
-        return _refusal_answer(document, host), InboundStatus.REJECTED
+        answer = _refusal_answer(document, host)
+        po_rejections.queue_rejection(context, unreadable_from, 400, answer.text)
+        return answer, InboundStatus.REJECTED
     try:
-        applied = po_apply.apply_order_request(context, document, digest)
+        applied = po_apply.apply_order_request(context, document, digest, prepared)
     except IntakeRefused as refused:
         db.session.rollback()
         inbound.begin_processing(context.inbound_id, token)
-        po_apply.record_refusal(context, document, digest, refused)
+        if not po_apply.record_refusal(context, document, digest, refused):
+            po_rejections.queue_rejection(
+                context, po_rejections.addressee_of(document, context.payload_id),
+                refused.code, refused.text)
         return _refusal_answer(refused, host), InboundStatus.REJECTED
     except cxml.CXMLError as error:  # e.g. payload_as: the content is not what it claims
         db.session.rollback()
         inbound.begin_processing(context.inbound_id, token)
         return _refusal_answer(error, host), InboundStatus.REJECTED
     return _answer(200, applied.text, host), InboundStatus.PROCESSED
+
+
+def _line_count(document: cxml.CXMLDocument | cxml.CXMLError) -> int:
+    payload = document.payload if isinstance(document, cxml.CXMLDocument) else None
+    return len(payload.items) if isinstance(payload, cxml.OrderRequest) else 0
+
+
+def _return_freed_memory() -> None:
+    """Give the pages the tree's nodes were in back to the system (glibc only).
+
+    libxml2 frees a large tree's nodes into holes of the C heap, which the Python objects
+    made next (pymalloc arenas are separate mappings) cannot reuse; without this, a worker's
+    peak memory is the tree *plus* everything processing allocates after it.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc() -> Any:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None
+    except OSError:
+        return None
+
+
+_LIBC = _load_libc()
 
 
 def _content(root: Any) -> Any:
@@ -345,12 +413,8 @@ def process_stored(document_id: int, token: str, host: str) -> Answer:
         raise LookupError(f"no inbound document {document_id}")
     body, answered = document.masked_body, document.answer_code is not None
     connection = buyers.get_connection(document.connection_id)
-    policy, tolerance = po_apply.policy_for(connection.id)
-    context = po_apply.IntakeContext(
-        connection_id=connection.id, connection_name=connection.name,
-        company_id=connection.company_id, inbound_id=document.id,
-        payload_id=document.payload_id, policy=policy, tolerance=tolerance,
-    )
+    context = po_apply.intake_context(connection.id, connection.name, connection.company_id,
+                                      document.id, document.payload_id)
     db.session.rollback()  # the processing transaction must start with its claim check
     try:
         # Stored documents were accepted once: only the size limit of that time applies.

@@ -6,6 +6,8 @@ the back-office navigation through ``register_section``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -72,47 +74,24 @@ def show_timeline(po_id: int) -> str:
                            entries=po_queries.timeline(po))
 
 
-def _act(po_id: int, action: str) -> Response:
+# ---------- actions ----------
+# A purchase order's status changes only through these four actions: each one records what
+# was done and queues the document that tells the buyer, in one commit. (The generic status
+# form of the back office refuses orders that came as purchase orders.)
+
+
+def _act(po_id: int, action: Callable[[int, list[int], str], str]) -> Response:
     """Run one back-office action on a PO's order, flash its outcome, go back to the PO."""
     po = po_queries.get_purchase_order(po_id)
     order = po.order
     numbers = [line.line_number for line in order.lines]
-    actor = current_user.email
     try:
-        message = _dispatch(action, order.id, numbers, actor)
+        message = action(order.id, numbers, current_user.email)
     except ShopError as error:
         flash(str(error), "error")
     else:
         flash(message, "success")
     return redirect(url_for(".show_purchase_order", po_id=po_id))
-
-
-def _dispatch(action: str, order_id: int, numbers: list[int], actor: str) -> str:
-    data = request.form
-    if action == "confirm":
-        form = ConfirmForm()
-        _require(form.validate_on_submit(), form)
-        reject = data.get("reject_all") == "1"
-        confirmation = fulfilment.confirm_order(
-            order_id, actor, reject=reject, comments=form.comments.data or "",
-            lines=[] if reject else decisions_from(data, numbers))
-        return f"Confirmation {confirmation.confirm_id} ({confirmation.type}) queued."
-    if action == "ship":
-        ship = ShipForm()
-        _require(ship.validate_on_submit(), ship)
-        shipment = fulfilment.ship_order(order_id, actor, ship.carrier.data or "",
-                                         ship.tracking.data or "", quantities_from(data, numbers))
-        return f"Shipment {shipment.shipment_id} queued for the buyer."
-    if action == "invoice":
-        invoice_form = InvoiceForm()
-        _require(invoice_form.validate_on_submit(), invoice_form)
-        invoice = fulfilment.invoice_order(order_id, actor, invoice_form.tax_rate.data,
-                                           invoice_form.pay_in_days.data)
-        return f"Invoice {invoice.invoice_id} queued for the buyer."
-    cancel = CancelForm()
-    _require(cancel.validate_on_submit(), cancel)
-    fulfilment.cancel_order(order_id, actor, cancel.reason.data or "")
-    return "Order cancelled; the buyer will be told."
 
 
 def _require(valid: bool, form: object) -> None:
@@ -121,9 +100,62 @@ def _require(valid: bool, form: object) -> None:
         raise ShopError(" ".join(errors) or "The form could not be read; please try again.")
 
 
-@bp.post("/purchase-orders/<int:po_id>/<any(confirm, ship, invoice, cancel):action>")
-def act_on_purchase_order(po_id: int, action: str) -> ResponseReturnValue:
-    return _act(po_id, action)
+@bp.post("/purchase-orders/<int:po_id>/confirm")
+def confirm_purchase_order(po_id: int) -> ResponseReturnValue:
+    """Accept or reject the order, whole or per line: a ConfirmationRequest."""
+
+    def confirm(order_id: int, numbers: list[int], actor: str) -> str:
+        form = ConfirmForm()
+        _require(form.validate_on_submit(), form)
+        reject = request.form.get("reject_all") == "1"
+        confirmation = fulfilment.confirm_order(
+            order_id, actor, reject=reject, comments=form.comments.data or "",
+            lines=[] if reject else decisions_from(request.form, numbers))
+        return f"Confirmation {confirmation.confirm_id} ({confirmation.type}) queued."
+
+    return _act(po_id, confirm)
+
+
+@bp.post("/purchase-orders/<int:po_id>/ship")
+def ship_purchase_order(po_id: int) -> ResponseReturnValue:
+    """Ship all that is left, or the quantities entered: a ShipNoticeRequest."""
+
+    def ship(order_id: int, numbers: list[int], actor: str) -> str:
+        form = ShipForm()
+        _require(form.validate_on_submit(), form)
+        shipment = fulfilment.ship_order(order_id, actor, form.carrier.data or "",
+                                         form.tracking.data or "",
+                                         quantities_from(request.form, numbers))
+        return f"Shipment {shipment.shipment_id} queued for the buyer."
+
+    return _act(po_id, ship)
+
+
+@bp.post("/purchase-orders/<int:po_id>/invoice")
+def invoice_purchase_order(po_id: int) -> ResponseReturnValue:
+    """Invoice what was shipped: an InvoiceDetailRequest."""
+
+    def invoice(order_id: int, numbers: list[int], actor: str) -> str:
+        form = InvoiceForm()
+        _require(form.validate_on_submit(), form)
+        done = fulfilment.invoice_order(order_id, actor, form.tax_rate.data,
+                                        form.pay_in_days.data)
+        return f"Invoice {done.invoice_id} queued for the buyer."
+
+    return _act(po_id, invoice)
+
+
+@bp.post("/purchase-orders/<int:po_id>/cancel")
+def cancel_purchase_order(po_id: int) -> ResponseReturnValue:
+    """Cancel an order not shipped yet: a rejecting ConfirmationRequest."""
+
+    def cancel(order_id: int, numbers: list[int], actor: str) -> str:
+        form = CancelForm()
+        _require(form.validate_on_submit(), form)
+        fulfilment.cancel_order(order_id, actor, form.reason.data or "")
+        return "Order cancelled; the buyer will be told."
+
+    return _act(po_id, cancel)
 
 
 @bp.post("/purchase-orders/<int:po_id>/flags/<int:flag_id>/resolve")

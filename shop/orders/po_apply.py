@@ -1,6 +1,9 @@
 """Applying a purchase order to the shop: new, update and delete, with versions and flags.
 
-Runs inside the intake's processing transaction (it never commits). The database decides
+``prepare`` reads the lines and compares them with the catalog *before* the processing
+transaction begins: on SQLite that transaction holds the database's only write lock, so it
+should hold it for writes, not for reads of the catalog. ``apply_order_request`` then runs
+inside the intake's processing transaction (it never commits). The database decides
 the races: the PO row is inserted with ON CONFLICT DO NOTHING on (connection, orderID), so
 of two OrderRequests with the same orderID only one creates the order, and the other is
 recorded as a duplicate version; updates and deletes lock the PO row first (PostgreSQL; on
@@ -13,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from shop import cxml
 from shop.accounts.models import Company
@@ -32,7 +35,7 @@ from shop.orders.po_models import (
     PurchaseOrderVersion,
     VersionType,
 )
-from shop.orders.services import NewOrderLine, create_order
+from shop.orders.services import NewOrderLine, create_order, insert_lines
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ class IntakeContext:
     payload_id: str
     policy: CatalogPolicy = CatalogPolicy.FLAG
     tolerance: Decimal = Decimal("0.01")
+    currency: str = "EUR"  # the company's: what its orders should be in
 
     @property
     def actor(self) -> str:
@@ -66,16 +70,51 @@ class Applied:
     disposition: Disposition | None
 
 
-def policy_for(connection_id: int) -> tuple[CatalogPolicy, Decimal]:
-    row = db.session.scalar(select(OrderPolicy).where(OrderPolicy.connection_id == connection_id))
-    if row is None:
-        return CatalogPolicy.FLAG, Decimal("0.01")
-    return row.catalog_policy, row.price_tolerance
+def intake_context(connection_id: int, connection_name: str, company_id: int,
+                   inbound_id: int, payload_id: str) -> IntakeContext:
+    """The context of one document: its connection's policy and its company's currency,
+    read in one query."""
+    row = db.session.execute(
+        select(Company.currency, OrderPolicy.catalog_policy, OrderPolicy.price_tolerance)
+        .select_from(Company)
+        .outerjoin(OrderPolicy, OrderPolicy.connection_id == connection_id)
+        .where(Company.id == company_id)
+    ).first()
+    currency, policy, tolerance = row if row is not None else (None, None, None)
+    return IntakeContext(
+        connection_id=connection_id, connection_name=connection_name, company_id=company_id,
+        inbound_id=inbound_id, payload_id=payload_id,
+        policy=policy or CatalogPolicy.FLAG,
+        tolerance=tolerance if tolerance is not None else Decimal("0.01"),
+        currency=currency or "EUR",
+    )
+
+
+# What ``prepare`` found: the checked lines, or the refusal to raise once the PO's state has
+# been looked at (a 409 for an order already shipped comes before a 400 or a 406 about lines).
+Prepared = CheckedOrder | IntakeRefused | None
+
+
+def prepare(ctx: IntakeContext, document: cxml.CXMLDocument) -> Prepared:
+    """Read and check the lines of a new or updated order against the catalog (reads only)."""
+    try:
+        request = document.payload_as(cxml.OrderRequest)
+    except cxml.CXMLError:
+        return None  # apply_order_request says so
+    if request.header.type not in ("new", "update"):
+        return None
+    try:
+        return _checked(ctx, request)
+    except IntakeRefused as refused:
+        return refused
 
 
 def apply_order_request(ctx: IntakeContext, document: cxml.CXMLDocument,
-                        content_sha: str) -> Applied:
-    """Create, replace or cancel the order an OrderRequest names; IntakeRefused on 4xx."""
+                        content_sha: str, prepared: Prepared = None) -> Applied:
+    """Create, replace or cancel the order an OrderRequest names; IntakeRefused on 4xx.
+
+    ``prepared``: what ``prepare`` returned for this document (checked here when None).
+    """
     request = document.payload_as(cxml.OrderRequest)
     head = request.header
     if not head.order_id.strip() or len(head.order_id) > 100:
@@ -88,10 +127,17 @@ def apply_order_request(ctx: IntakeContext, document: cxml.CXMLDocument,
     if head.type == "delete":
         return _delete(ctx, document, existing, content_sha)
     if existing is None:
-        return _create(ctx, document, content_sha)
+        return _create(ctx, document, content_sha, _ready(ctx, request, prepared))
     if head.type == "new" or _same_as_current(existing, content_sha):
         return _duplicate(ctx, document, existing, content_sha)
-    return _update(ctx, document, existing, content_sha)
+    return _update(ctx, document, existing, content_sha, prepared)
+
+
+def _ready(ctx: IntakeContext, request: cxml.OrderRequest, prepared: Prepared) -> CheckedOrder:
+    """The checked lines, or the refusal ``prepare`` kept for this moment."""
+    if isinstance(prepared, IntakeRefused):
+        raise prepared
+    return prepared if prepared is not None else _checked(ctx, request)
 
 
 def _locked_po(connection_id: int, order_id: str) -> PurchaseOrder | None:
@@ -109,13 +155,9 @@ def _same_as_current(po: PurchaseOrder, content_sha: str) -> bool:
     return current == content_sha
 
 
-def _company_currency(company_id: int) -> str:
-    return db.session.scalar(select(Company.currency).where(Company.id == company_id)) or "EUR"
-
-
 def _checked(ctx: IntakeContext, request: cxml.OrderRequest) -> CheckedOrder:
     checked = check_order(request, ctx.connection_id, ctx.company_id,
-                          _company_currency(ctx.company_id), ctx.tolerance)
+                          ctx.currency, ctx.tolerance)
     if checked.findings and ctx.policy == CatalogPolicy.REJECT:
         problems = "; ".join(f.message for f in checked.findings[:3])
         more = f" (and {len(checked.findings) - 3} more)" if len(checked.findings) > 3 else ""
@@ -126,36 +168,38 @@ def _checked(ctx: IntakeContext, request: cxml.OrderRequest) -> CheckedOrder:
 # ---------- new ----------
 
 
-def _create(ctx: IntakeContext, document: cxml.CXMLDocument, content_sha: str) -> Applied:
+def _create(ctx: IntakeContext, document: cxml.CXMLDocument, content_sha: str,
+            checked: CheckedOrder) -> Applied:
     request = document.payload_as(cxml.OrderRequest)
-    checked = _checked(ctx, request)
+    findings = list(checked.findings)
+    if request.header.type == "update":
+        findings.append(Finding("update_unknown", "An update arrived for an order the shop "
+                                "never received; it was created from it."))
     now = utcnow()
     po_id = db.session.execute(
-        dialect_insert(PurchaseOrder).values(
-            connection_id=ctx.connection_id, order_id=request.header.order_id,
-            deployment_mode=document.deployment_mode, payload_id=ctx.payload_id,
-            order_date=request.header.order_date, current_version=1, needs_review=False,
-            created_at=now, updated_at=now, **snapshots.credentials(document),
-        )
+        dialect_insert(PurchaseOrder.__table__)
         .on_conflict_do_nothing(index_elements=["connection_id", "order_id"])
-        .returning(PurchaseOrder.id)
+        .returning(PurchaseOrder.id),
+        {"connection_id": ctx.connection_id, "order_id": request.header.order_id,
+         "deployment_mode": document.deployment_mode, "payload_id": ctx.payload_id,
+         "order_date": request.header.order_date, "current_version": 1,
+         "needs_review": bool(findings), "created_at": now, "updated_at": now,
+         **snapshots.credentials(document)},
     ).scalar_one_or_none()
     if po_id is None:
         # Another document with this orderID committed first (another worker, just now).
         existing = _locked_po(ctx.connection_id, request.header.order_id)
         assert existing is not None
         return _duplicate(ctx, document, existing, content_sha)
-    po = db.session.get(PurchaseOrder, po_id)
-    assert po is not None
     order = _new_order(ctx, request, checked)
-    po.shop_order_id = order.id
-    version = _add_version(po, ctx, document, content_sha, Disposition.APPLIED, checked)
-    _add_flags(po, version, checked.findings)
-    if request.header.type == "update":
-        _add_flags(po, version, [Finding("update_unknown", "An update arrived for an order "
-                                         "the shop never received; it was created from it.")])
+    db.session.execute(update(PurchaseOrder).where(PurchaseOrder.id == po_id)
+                       .values(shop_order_id=order.id)
+                       .execution_options(synchronize_session=False))
+    version = _add_version(po_id, ctx, document, content_sha, Disposition.APPLIED, checked,
+                           sequence=1)
+    _add_flags(po_id, version, findings, review_set=True)
     log.info("purchase order %s created order %s", request.header.order_id, order.number)
-    return Applied(f"OK: order {order.number} created", po.id, Disposition.APPLIED)
+    return Applied(f"OK: order {order.number} created", po_id, Disposition.APPLIED)
 
 
 def _new_order(ctx: IntakeContext, request: cxml.OrderRequest, checked: CheckedOrder) -> Order:
@@ -185,27 +229,20 @@ def _new_line(line: PoLine) -> NewOrderLine:
     )
 
 
-def _order_line(line: PoLine) -> OrderLine:
-    return OrderLine(
-        line_number=line.line_number, product_id=line.product_id, sku=line.sku, name=line.name,
-        quantity=line.quantity, unit=line.unit, unit_price=line.unit_price,
-        currency=line.currency, line_total=line.line_total,
-        requested_delivery_date=line.requested_delivery_date, aux_id=line.aux_id,
-        accounting=line.accounting, comments=line.comments,
-    )
-
-
 # ---------- versions and flags ----------
 
 
-def _add_version(po: PurchaseOrder, ctx: IntakeContext, document: cxml.CXMLDocument,
+def _add_version(po_id: int, ctx: IntakeContext, document: cxml.CXMLDocument,
                  content_sha: str, disposition: Disposition,
-                 checked: CheckedOrder | None = None, note: str = "") -> PurchaseOrderVersion:
+                 checked: CheckedOrder | None = None, note: str = "",
+                 sequence: int | None = None) -> PurchaseOrderVersion:
+    """Add the version (flushed only when flags must point at it, or by the commit)."""
     head = document.payload_as(cxml.OrderRequest).header
-    sequence = (db.session.scalar(select(func.max(PurchaseOrderVersion.sequence)).where(
-        PurchaseOrderVersion.purchase_order_id == po.id)) or 0) + 1
+    if sequence is None:
+        sequence = (db.session.scalar(select(func.max(PurchaseOrderVersion.sequence)).where(
+            PurchaseOrderVersion.purchase_order_id == po_id)) or 0) + 1
     version = PurchaseOrderVersion(
-        purchase_order_id=po.id, sequence=sequence, inbound_document_id=ctx.inbound_id,
+        purchase_order_id=po_id, sequence=sequence, inbound_document_id=ctx.inbound_id,
         payload_id=ctx.payload_id, type=VersionType(head.type), disposition=disposition,
         order_version=head.order_version, order_date=head.order_date,
         content_sha256=content_sha, total=head.total.amount,
@@ -214,19 +251,24 @@ def _add_version(po: PurchaseOrder, ctx: IntakeContext, document: cxml.CXMLDocum
         note=note, received_at=utcnow(),
     )
     db.session.add(version)
-    db.session.flush()
     return version
 
 
-def _add_flags(po: PurchaseOrder, version: PurchaseOrderVersion,
-               findings: list[Finding]) -> None:
-    for finding in findings:
-        db.session.add(OrderFlag(
-            purchase_order_id=po.id, version_id=version.id, code=finding.code,
-            line_number=finding.line_number, message=finding.message[:500],
-        ))
-    if findings:
-        po.needs_review = True
+def _add_flags(po_id: int, version: PurchaseOrderVersion, findings: list[Finding],
+               review_set: bool = False) -> None:
+    """Flag the findings for staff; ``review_set``: the PO row already says it needs review."""
+    if not findings:
+        return
+    db.session.flush()  # the version's id
+    db.session.execute(OrderFlag.__table__.insert(), [{
+        "purchase_order_id": po_id, "version_id": version.id, "code": finding.code,
+        "line_number": finding.line_number, "message": finding.message[:500],
+        "created_at": utcnow(), "resolved_by": "",
+    } for finding in findings])
+    if not review_set:
+        db.session.execute(update(PurchaseOrder).where(PurchaseOrder.id == po_id)
+                           .values(needs_review=True)
+                           .execution_options(synchronize_session=False))
 
 
 # ---------- duplicate, update, delete ----------
@@ -238,10 +280,10 @@ def _duplicate(ctx: IntakeContext, document: cxml.CXMLDocument, po: PurchaseOrde
     same = _same_as_current(po, content_sha)
     note = ("identical to the current version" if same else
             "differs from the current version: check with the buyer")
-    version = _add_version(po, ctx, document, content_sha, Disposition.DUPLICATE, note=note)
+    version = _add_version(po.id, ctx, document, content_sha, Disposition.DUPLICATE, note=note)
     message = (f"Order {head.order_id} was sent again ({head.type}) with another payloadID "
                f"({ctx.payload_id[:80]}); {note}. Nothing was changed.")
-    _add_flags(po, version, [Finding("duplicate_order", message)])
+    _add_flags(po.id, version, [Finding("duplicate_order", message)])
     db.session.add(OrderEvent(order_id=po.shop_order_id, actor=ctx.actor, note=message))
     log.info("purchase order %s received again under a new payloadID", head.order_id)
     return Applied(f"OK: order {head.order_id} was already received; recorded as a duplicate",
@@ -258,20 +300,21 @@ def _refuse_if_shipped(po: PurchaseOrder, what: str) -> Order:
 
 
 def _update(ctx: IntakeContext, document: cxml.CXMLDocument, po: PurchaseOrder,
-            content_sha: str) -> Applied:
+            content_sha: str, prepared: Prepared) -> Applied:
     request = document.payload_as(cxml.OrderRequest)
     order = _refuse_if_shipped(po, "changed")
     if order.status == OrderStatus.CANCELLED:
         raise IntakeRefused(409, f"Conflict: order {po.order_id} is cancelled; send a new "
                                  "order instead")
-    checked = _checked(ctx, request)
-    order.lines.clear()
-    db.session.flush()  # the old line numbers must be gone before the new lines reuse them
+    checked = _ready(ctx, request, prepared)
+    # Core statements, not ORM collections: no session object per line, however many.
+    db.session.execute(delete(OrderLine).where(OrderLine.order_id == order.id)
+                       .execution_options(synchronize_session=False))
+    insert_lines(order, [_new_line(line) for line in checked.lines])
     head = request.header
     shipping, tax = _charge(head.shipping), _charge(head.tax)
     for name, value in snapshots.order_header(head).items():
         setattr(order, name, value)
-    order.lines.extend(_order_line(line) for line in checked.lines)
     order.currency = head.total.currency.upper()[:3]
     order.subtotal, order.shipping, order.tax = checked.subtotal, shipping, tax
     order.total = checked.subtotal + shipping + tax
@@ -281,9 +324,9 @@ def _update(ctx: IntakeContext, document: cxml.CXMLDocument, po: PurchaseOrder,
         note += "; it needs confirming again"
     db.session.add(OrderEvent(order_id=order.id, status=order.status, actor=ctx.actor,
                               note=note + "."))
-    version = _add_version(po, ctx, document, content_sha, Disposition.APPLIED, checked)
+    version = _add_version(po.id, ctx, document, content_sha, Disposition.APPLIED, checked)
     _point_at(po, ctx, document, version)
-    _add_flags(po, version, checked.findings)
+    _add_flags(po.id, version, checked.findings)
     return Applied(f"OK: order {order.number} updated", po.id, Disposition.APPLIED)
 
 
@@ -305,29 +348,33 @@ def _delete(ctx: IntakeContext, document: cxml.CXMLDocument, po: PurchaseOrder |
         return Applied(f"OK: there is no order {head.order_id} to cancel", None, None)
     order = _refuse_if_shipped(po, "cancelled")
     if order.status == OrderStatus.CANCELLED:
-        _add_version(po, ctx, document, content_sha, Disposition.DUPLICATE,
+        _add_version(po.id, ctx, document, content_sha, Disposition.DUPLICATE,
                      note="the order was already cancelled")
         return Applied(f"OK: order {order.number} was already cancelled", po.id,
                        Disposition.DUPLICATE)
     order.status = OrderStatus.CANCELLED
     db.session.add(OrderEvent(order_id=order.id, status=OrderStatus.CANCELLED, actor=ctx.actor,
                               note=f"Purchase order {po.order_id} cancelled by the buyer."))
-    version = _add_version(po, ctx, document, content_sha, Disposition.APPLIED)
+    version = _add_version(po.id, ctx, document, content_sha, Disposition.APPLIED)
     _point_at(po, ctx, document, version)
     return Applied(f"OK: order {order.number} cancelled", po.id, Disposition.APPLIED)
 
 
 def record_refusal(ctx: IntakeContext, document: cxml.CXMLDocument, content_sha: str,
-                   refused: IntakeRefused) -> None:
-    """After a 4xx: keep the refused version in the PO's history and flag it (no commit)."""
+                   refused: IntakeRefused) -> bool:
+    """After a 4xx: keep the refused version in the PO's history and flag it (no commit).
+
+    False when there is no PO with this orderID (nothing to record it on).
+    """
     try:
         head = document.payload_as(cxml.OrderRequest).header
     except cxml.CXMLError:
-        return
+        return False
     po = _locked_po(ctx.connection_id, head.order_id)
     if po is None or head.type not in ("new", "update", "delete"):
-        return
-    version = _add_version(po, ctx, document, content_sha, Disposition.REFUSED,
+        return po is not None
+    version = _add_version(po.id, ctx, document, content_sha, Disposition.REFUSED,
                            note=refused.text[:500])
-    _add_flags(po, version, [Finding("refused", f"An OrderRequest ({head.type}) was refused "
+    _add_flags(po.id, version, [Finding("refused", f"An OrderRequest ({head.type}) was refused "
                                      f"with {refused.code}: {refused.text}")])
+    return True

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import load_only
 
 from shop import cxml
 from shop.catalog.models import Product
@@ -171,11 +172,14 @@ def read_lines(request: cxml.OrderRequest) -> list[PoLine]:
 
 
 def _products(skus: Sequence[str]) -> dict[str, Product]:
+    """The products behind these SKUs, with only what the checks and prices read."""
     found: dict[str, Product] = {}
     unique = sorted(set(skus))
     for start in range(0, len(unique), 500):
         for product in db.session.scalars(
-                select(Product).where(Product.sku.in_(unique[start:start + 500]))):
+                select(Product).where(Product.sku.in_(unique[start:start + 500]))
+                .options(load_only(Product.id, Product.sku, Product.active, Product.list_price,
+                                   Product.currency))):
             found[product.sku] = product
     return found
 

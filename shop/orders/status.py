@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.database import utcnow
 from shop.errors import ShopError
 from shop.extensions import db
 from shop.orders.models import Order, OrderEvent, OrderStatus
+from shop.orders.po_models import PurchaseOrder
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ ACTION_LABELS: Mapping[OrderStatus, str] = {
 }
 
 MAX_NOTE_LENGTH = 2000
+PURCHASE_ORDER_ONLY = ("This order came as a cXML purchase order: confirm, ship, invoice or "
+                       "cancel it on its purchase-order page, so that the buyer gets the "
+                       "documents.")
 
 
 class InvalidTransition(ShopError):
@@ -90,8 +94,21 @@ def record_status_change(
     return event
 
 
+def purchase_order_id(order_id: int) -> int | None:
+    """The purchase order behind a shop order, when it came as a cXML OrderRequest."""
+    return db.session.scalar(
+        select(PurchaseOrder.id).where(PurchaseOrder.shop_order_id == order_id))
+
+
 def change_status(order: Order, new_status: OrderStatus, actor: str, note: str = "") -> OrderEvent:
-    """Move ``order`` to ``new_status``, record who did it and why, and commit."""
+    """Move ``order`` to ``new_status``, record who did it and why, and commit.
+
+    Not for an order received as a purchase order: its buyer must get a document for every
+    change, so it changes only through confirm, ship, invoice and cancel
+    (``shop.orders.fulfilment``), which queue those documents in the same commit.
+    """
+    if purchase_order_id(order.id) is not None:
+        raise InvalidTransition(PURCHASE_ORDER_ONLY)
     try:
         event = record_status_change(order, new_status, actor, note)
         db.session.commit()
