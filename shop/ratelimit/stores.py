@@ -12,7 +12,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from redis.exceptions import RedisError
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
@@ -157,14 +156,18 @@ class RedisStore:
     """
 
     def __init__(self, client: Any, prefix: str = "shop:ratelimit") -> None:
+        # Imported here: a shop without REDIS_URL never loads redis (~6 MB per worker).
+        from redis.exceptions import RedisError
+
         self.client = client
         self.prefix = prefix
+        self.errors: type[Exception] = RedisError
 
     def _keys(self, key: str) -> tuple[str, str]:
         return f"{self.prefix}:failures:{key}", f"{self.prefix}:lock:{key}"
 
     def record(self, key: str, label: str, now: int, window: int, limit: int) -> Counted:
-        with _unavailable_on(RedisError):
+        with _unavailable_on(self.errors):
             return self._record(key, now, window, limit)
 
     def _record(self, key: str, now: int, window: int, limit: int) -> Counted:
@@ -200,10 +203,10 @@ class RedisStore:
         return True
 
     def locked_until(self, keys: list[str]) -> dict[str, int]:
-        with _unavailable_on(RedisError):
+        with _unavailable_on(self.errors):
             values = self.client.mget([self._keys(key)[1] for key in keys])
         return {key: int(value) for key, value in zip(keys, values, strict=True) if value}
 
     def clear(self, key: str) -> None:
-        with _unavailable_on(RedisError):
+        with _unavailable_on(self.errors):
             self.client.delete(*self._keys(key))
