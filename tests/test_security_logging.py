@@ -92,7 +92,7 @@ def test_a5_a_crash_while_handling_a_secret_shows_and_logs_none_of_it(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"cannot store <SharedSecret>{SECRET}</SharedSecret>")
 
-    monkeypatch.setattr(setup, "prepare_session", broken)
+    monkeypatch.setattr(setup, "stage_session", broken)
     response = post_setup(client, setup_request())
     assert response.status_code == 500
     assert SECRET not in response.text
