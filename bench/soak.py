@@ -49,7 +49,8 @@ from bench.soak_receiver import Receiver  # noqa: E402
 from bench.soak_traffic import USER_AGENT, Buyer, Shop, punchout_visitor, shopper  # noqa: E402
 
 FAULTS = ("kill", "database", "receiver")
-KILL_LINES = 150  # a longer request, processed synchronously (under INTAKE_SYNC_MAX_LINES)
+KILL_LINES = 200  # the longest request still processed synchronously (INTAKE_SYNC_MAX_LINES)
+KILL_TRIES = 10  # an intake faster than the kill answers first now and then: try again
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -138,7 +139,7 @@ class Soak:
     def kill_one(self) -> None:
         with requests.Session() as http:
             http.headers["User-Agent"] = USER_AGENT
-            for _try in range(5):
+            for _try in range(KILL_TRIES):
                 document = self.buyer.new_document("killed", lines=KILL_LINES)
                 document.fault_target = True
                 try:
@@ -151,6 +152,7 @@ class Soak:
                     self.kills.append(kill.phase)
                     return
                 self.ledger.count(f"kill missed: {kill.phase}")
+        self.ledger.problem(f"no SIGKILL landed mid-request in {KILL_TRIES} tries")
 
     def guarded(self, name: str, action: Callable[[], None]) -> None:
         """Run a fault; if the injection itself breaks, the soak says so and fails."""

@@ -130,7 +130,7 @@ def kill_mid_request(server: Server, engine: Engine, document: Document, ledger:
         if after_commit:
             _wait_stored(engine, document.payload_id, sock)
         else:
-            time.sleep(random.uniform(0.0, 0.25))  # somewhere inside the request
+            time.sleep(random.uniform(0.0, 0.08))  # somewhere inside the request
         if select.select([sock], [], [], 0)[0]:
             ledger.call("buyer", started, 200, fault_target=True)
             return Kill(False, "answered before the kill")
