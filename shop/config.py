@@ -146,6 +146,12 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
         app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A database file never drops a connection: a ping before every checkout (two per
+        # PunchOut setup) would be pure cost. Server databases keep it (restarts, idle kills).
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.pop("pool_pre_ping", None)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     if not app.config.get("CXML_DTD_DIR"):

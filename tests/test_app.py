@@ -108,3 +108,11 @@ def test_a_database_outage_shows_a_page_that_needs_no_database(client, make_user
     assert "frame-ancestors" in page.headers["Content-Security-Policy"]
     assert missing.status_code in (404, 503)
     assert client.get("/account").status_code == 200  # and back once it answers again
+
+
+def test_connections_are_pinged_before_use_only_on_a_database_server(make_app, tmp_path):
+    sqlite = make_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/s.db"})
+    server = make_app({"TESTING": True,
+                       "SQLALCHEMY_DATABASE_URI": "postgresql://shop@db.invalid/shop"})
+    assert "pool_pre_ping" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert server.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
