@@ -48,7 +48,7 @@ def xml_body_limit(view: F) -> F:
             return refusal
         return view(*args, **kwargs)
 
-    return reads_raw_body(limited)
+    return reads_raw_body(limited)  # type: ignore[return-value]
 
 
 def enforce_xml_body_limit() -> Response | None:
