@@ -101,7 +101,7 @@ def prepare_session(connection: BuyerConnection, data: SetupData) -> StartedSess
         staged = _flushed(_stage(connection, data))
     except IntegrityError:
         db.session.rollback()
-        _refuse_replay(connection, data)
+        refuse_replay(connection, data)
         # Another request created the same new user at the same moment: now it exists.
         staged = _flushed(_stage(connection, data))
     return StartedSession(staged.session.id, staged.token, staged.expires_at)
@@ -131,10 +131,6 @@ def stage_session(connection: BuyerConnection, data: SetupData) -> StagedSession
 
 def refuse_replay(connection: BuyerConnection, data: SetupData) -> None:
     """After a failed commit (rolled back): PunchOutRefused 409 when the payloadID was used."""
-    _refuse_replay(connection, data)
-
-
-def _refuse_replay(connection: BuyerConnection, data: SetupData) -> None:
     if data.payload_id and _replayed(connection.id, data.payload_id):
         raise PunchOutRefused(409, "Conflict: this payloadID was already used")
 
