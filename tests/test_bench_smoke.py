@@ -23,12 +23,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def bench_database(test_url: str) -> str | None:
+def bench_database(test_url: str, suffix: str = "_bench") -> str | None:
     """A throwaway PostgreSQL database beside the test database (None on SQLite)."""
     if not test_url.startswith("postgresql"):
         return None
     parts = urlsplit(test_url)
-    return parts._replace(path=parts.path + "_bench").geturl()
+    return parts._replace(path=parts.path + suffix).geturl()
 
 
 def drop_database(url: str) -> None:
@@ -73,3 +73,35 @@ def test_bench_runs_every_scenario_with_right_answers(tmp_path, database_url):
             assert row["result"] in ("PASS", "MISS", ""), row
     assert results["memory"]["shop"]["peak_vmhwm_mb"] > 0
     assert results["memory"]["shop"]["workers_seen"] >= 2
+
+
+def test_cxml_read_bench_reads_and_rebuilds_the_same_lines():
+    # The script asserts that its reference (b) builds exactly what read_cxml returns, so a
+    # reader whose results change shape breaks it here rather than at the next measurement.
+    result = subprocess.run(
+        [sys.executable, "bench/cxml_read.py", "--lines", "300", "--repeat", "1"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode in (0, 1), result.stderr[-3000:]  # 1: a target missed
+    for line in ("read_cxml():", "(a) parse, look at every value:",
+                 "(b) build the objects, no XML:", "build_order_message():"):
+        assert line in result.stdout, result.stdout
+
+
+def test_setup_cost_bench_measures_real_setups(database_url):
+    env = {key: value for key, value in os.environ.items() if key != "BENCH_DATABASE_URL"}
+    pg_url = bench_database(database_url, "_cost")
+    if pg_url:
+        env["BENCH_DATABASE_URL"] = pg_url
+    try:
+        result = subprocess.run(
+            [sys.executable, "bench/setup_cost.py", "--requests", "20"],
+            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
+        )
+    finally:
+        if pg_url:
+            drop_database(pg_url)
+    # Every setup it times must have been answered 200 (the script asserts each answer).
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "PunchOutSetupRequest (test client)" in result.stdout
+    assert "floor (a) + (b)" in result.stdout
