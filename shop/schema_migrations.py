@@ -1,6 +1,6 @@
 """Schema migrations (Flask-Migrate over Alembic), bound to the app only when one is run.
 
-A serving worker never migrates, and importing Alembic costs every worker about 11 MB. So
+A serving worker never migrates, and importing Alembic costs every worker about 10 MB. So
 ``create_app`` registers a stand-in for the ``flask db`` group: ``flask --help`` lists it,
 and running any ``db`` command binds Flask-Migrate and hands the arguments to Flask-Migrate's
 own group, which parses and runs them exactly as before. Code that migrates outside the
@@ -24,7 +24,7 @@ def bind_migrate(app: Flask) -> None:
     """Bind Flask-Migrate to ``app`` once, so that its commands and functions work on it."""
     if "migrate" in app.extensions:
         return
-    from flask_migrate import Migrate  # Alembic is imported here, and only here
+    from flask_migrate import Migrate  # imports Alembic: only when migrating
 
     # This also replaces the stand-in `db` group in app.cli with Flask-Migrate's own.
     Migrate(app, db, directory=str(MIGRATIONS_DIRECTORY), render_as_batch=True)
