@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from shop import errors, formatting, logging_setup, security, text_guard
 from shop.config import load_config
-from shop.extensions import csrf, db, login_manager, migrate
+from shop.extensions import csrf, db, login_manager
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,7 +48,6 @@ def register_extensions(app: Flask) -> None:
     from shop.accounts.services import load_user
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
@@ -91,8 +90,11 @@ def register_commands(app: Flask) -> None:
     from shop.orders.po_commands import outbox_cli
     from shop.punchout.commands import buyers_cli
     from shop.sandbox.commands import sandbox_cli
+    from shop.schema_migrations import DeferredMigrateGroup
     from shop.secrets_commands import secrets_cli
 
     for group in (users_cli, orders_cli, secrets_cli, buyers_cli, outbox_cli, sandbox_cli):
         app.cli.add_command(group)
     app.cli.add_command(make_cxml_cli(lambda: app.config["CXML_DTD_DIR"]))
+    # `flask db`: Flask-Migrate and Alembic are imported only when a db command runs.
+    app.cli.add_command(DeferredMigrateGroup(app))

@@ -196,10 +196,12 @@ def test_seed_adds_a_missing_search_index_to_a_migrated_database(tmp_path):
     from flask_migrate import upgrade
 
     from shop.catalog.search_index import drop_search_index, has_search_index
+    from shop.schema_migrations import bind_migrate
 
     url = f"sqlite:///{tmp_path / 'migrated.db'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
+        bind_migrate(app)
         upgrade()
         with db.engine.begin() as connection:
             drop_search_index(connection)  # as a migration without search would leave it

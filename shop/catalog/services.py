@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_migrate import stamp
+from flask import current_app
 from sqlalchemy import func, insert, inspect, select
 
 from shop.accounts.models import Address, AddressKind, Company, Role, User
@@ -22,6 +22,7 @@ from shop.catalog.search_index import (
 )
 from shop.database import utcnow
 from shop.extensions import db
+from shop.schema_migrations import bind_migrate
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,9 @@ def prepare_schema() -> str:
     if tables:
         return "existing"
     # Mark the new schema as migrated, so that a later `flask db upgrade` starts from here.
+    bind_migrate(current_app)
+    from flask_migrate import stamp  # Alembic only when a schema is created
+
     stamp()
     return "created"
 
