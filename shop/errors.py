@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from typing import NoReturn
 
 from flask import Flask, Response, current_app, render_template
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from shop.extensions import db
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "30"
+# A POST-only URL also takes these, to answer them with what it is for (HEAD comes with GET).
+NOT_POST = ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class ShopError(Exception):
@@ -27,16 +30,24 @@ class PermissionDenied(ShopError):
     """The user may not do this."""
 
 
+def post_only(explanation: str) -> NoReturn:
+    """Refuse with 405 and ``Allow: POST``, saying what the URL is for (someone opened it)."""
+    raise MethodNotAllowed(["POST"], explanation)
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
 
 
-def _http_error(error: HTTPException) -> tuple[str, int] | Response:
+def _http_error(error: HTTPException) -> Response:
     code = error.code or 500
     template = f"errors/{code}.html" if code in (403, 404) else "errors/generic.html"
+    # The exception's own headers matter to clients (Allow on a 405); its page is ours.
+    headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
     try:
-        return render_template(template, error=error), code
+        return Response(render_template(template, error=error), code, headers,
+                        content_type="text/html; charset=utf-8")
     except SQLAlchemyError:  # the page shows who is logged in, and the database is down
         return _unavailable()
 

@@ -52,6 +52,13 @@ def test_unknown_route_renders_styled_404(client):
     assert 'href="/static/css/shop.css"' in response.text
 
 
+def test_a_405_page_names_the_allowed_methods(client):
+    response = client.put("/cart")
+    assert response.status_code == 405 and "Method Not Allowed" in response.text
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert response.content_type == "text/html; charset=utf-8"
+
+
 def test_every_page_has_security_headers(client):
     response = client.get("/")
     csp = response.headers["Content-Security-Policy"]

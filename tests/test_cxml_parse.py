@@ -215,11 +215,17 @@ def test_xinclude_is_not_processed(canary: Path) -> None:
         (b"<cXML>", "not well-formed"),
         (b'<cXML payloadID="a&b"/>', "not well-formed"),
         (b"<cXML/><cXML/>", "content after the root element"),
+        # Not XML at all: libxml2 calls it ERR_DOCUMENT_EMPTY, but the body is not empty.
+        (b"not xml", r"not well-formed XML: it does not start with an XML element \('<'"),
+        (b"hello <x/>", r"it does not start with an XML element \('<' expected\)"),
+        (b"cxml-urlencoded=%3CcXML%3E", r"it does not start with an XML element"),
+        (b'<?xml version="1.0"?>\n<!-- no element -->', "well-formed XML: it has no root element"),
     ],
 )
 def test_malformed_documents_get_a_fixed_safe_message(body: bytes, reason: str) -> None:
     error = refuse(body, reason)
     assert "column" not in str(error)
+    assert body.strip() == b"" or "empty" not in str(error)
 
 
 def test_parser_wants_bytes() -> None:

@@ -19,6 +19,7 @@ from shop.oci import (
     map_unit,
     matgroup_for,
     prepare_text,
+    shorten_text,
 )
 
 # ---------- numbers ----------
@@ -115,6 +116,44 @@ def test_cut_text_drops_trailing_spaces_and_leaves_short_text_alone():
     assert cut_text("short", 40) == "short"
     with pytest.raises(ValueError):
         cut_text("x", -1)
+
+
+@pytest.mark.parametrize(
+    ("name", "limit", "short"),
+    [
+        # Cut blindly at 50 this read "box of 10": another pack size.
+        ("Nitrile examination gloves, powder-free, box of 100, size S", 50,
+         "Nitrile examination gloves, powder-free, box of…"),
+        ("Nitrile examination gloves, powder-free, box of 100, size S", 40,
+         "Nitrile examination gloves, powder-free…"),
+        # No dangling comma: "tip," and "50," end on their word.
+        ("Ballpoint pen, retractable, medium tip, box of 50, blue", 40,
+         "Ballpoint pen, retractable, medium tip…"),
+        ("Ballpoint pen, retractable, medium tip, box of 50, blue", 50,
+         "Ballpoint pen, retractable, medium tip, box of 50…"),
+        ("Safety goggles – indirect vent, over-spectacles", 24, "Safety goggles…"),
+        ("Copy paper A4, 80 g/m², ream of 500", 35, "Copy paper A4, 80 g/m², ream of 500"),
+    ],
+)  # fmt: skip
+def test_shorten_text_cuts_between_words_and_marks_the_cut(name, limit, short):
+    assert shorten_text(name, limit) == short
+    assert len(short) <= limit
+    assert shorten_text(short, limit) == short
+
+
+def test_shorten_text_cuts_a_long_word_but_never_inside_a_number():
+    assert shorten_text("Sortimentskasten2000teilig", 20) == "Sortimentskasten…"
+    assert shorten_text("Schraubensortimentskasten", 12) == "Schraubenso…"
+    assert shorten_text("Größenverstellbar", 6, "...") == "Grö..."
+    assert shorten_text("Art 1234567890123", 10) == "Art…"  # the number stays whole
+
+
+def test_shorten_text_without_room_for_the_mark_only_cuts():
+    assert shorten_text("Hex bolt", 1) == "H"
+    assert shorten_text("Hex bolt", 3, "...") == "Hex"
+    assert shorten_text("", 0) == ""
+    with pytest.raises(ValueError):
+        shorten_text("x", -1)
 
 
 def test_prepare_text_cleans_then_transliterates_then_cuts():

@@ -1,7 +1,8 @@
 """Property tests: a built cart reads back as the same lines, and no input crashes a reader.
 
 "The same lines" means: free text as :func:`prepare_text` documents it (cleaned,
-transliterated for the charset, cut to its length), numbers and keys unchanged, the unit
+transliterated for the charset, cut to its length; the DESCRIPTION shortened between words, and
+then whole at the head of the long text), numbers and keys unchanged, the unit
 price unchanged (PRICEUNIT may differ), and ITEM_TYPE/PARENT_ID only in OCI 5.0.
 """
 
@@ -28,6 +29,7 @@ from shop.oci import (
     read_form_fields,
     render_form,
     return_target,
+    shorten_text,
 )
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -84,7 +86,8 @@ def carts(draw: st.DrawFn) -> list[OCIItem]:
 
 
 def assert_same_line(sent: OCIItem, got: OCIItem, version: str, length: int, charset: str) -> None:
-    assert got.description == prepare_text(sent.description, length, charset)
+    description = prepare_text(sent.description, None, charset)
+    assert got.description == shorten_text(description, length, encode_for_charset("…", charset))
     assert got.quantity == sent.quantity
     assert got.unit_price == sent.unit_price
     assert got.lead_time == sent.lead_time
@@ -94,7 +97,10 @@ def assert_same_line(sent: OCIItem, got: OCIItem, version: str, length: int, cha
         assert getattr(got, field) == getattr(sent, field)
     assert got.cust_field4 == prepare_text(sent.cust_field4, 20, charset)
     assert got.cust_field5 == prepare_text(sent.cust_field5, 50, charset)
-    assert got.long_text == prepare_text(sent.long_text, None, charset, multiline=True)
+    long_text = prepare_text(sent.long_text, None, charset, multiline=True)
+    if got.description != description:  # a shortened description leads the long text
+        long_text = "\n".join(text for text in (description, long_text) if text)
+    assert got.long_text == long_text
     assert got.service == sent.service
     expected_extra = [(n, prepare_text(v, None, charset)) for n, v in sent.extra]
     assert list(got.extra) == [(n, v) for n, v in expected_extra if v]
@@ -139,6 +145,20 @@ def test_text_always_fits_the_charset_and_the_length(text, charset, limit):
     prepared.encode(charset)
     assert len(prepared) <= limit
     assert prepare_text(prepared, limit, charset) == prepared
+
+
+@PROPERTY
+@given(text=st.text(), limit=st.integers(0, 60), mark=st.sampled_from(["…", "..."]))
+def test_shortened_text_is_a_marked_head_of_the_text_within_the_length(text, limit, mark):
+    short = shorten_text(text, limit, mark)
+    assert len(short) <= limit
+    assert shorten_text(short, limit, mark) == short
+    if len(text) <= limit:
+        assert short == text
+    elif limit > len(mark):
+        assert short.endswith(mark) and text.startswith(short.removesuffix(mark))
+    else:
+        assert text.startswith(short)
 
 
 @PROPERTY

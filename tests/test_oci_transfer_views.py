@@ -201,7 +201,20 @@ def test_descriptions_are_cut_to_the_connection_length_keys_never(
     po = enter_shop(client)
     fill_cart(po, (drill, "1"))
     (item,) = oci.parse_oci_form(transfer(client).text)
-    assert item.description == name[:60].rstrip() and len(item.description) <= 60
+    assert item.description == "Cordless drill 18 V with two batteries, charger and case…"
+    assert item.long_text.splitlines()[0] == name  # the whole name travels in the long text
+
+
+def test_a_long_name_is_shortened_between_words_and_sent_whole_as_long_text(
+        client, make_oci_connection, make_product, oci_catalog):
+    make_oci_connection()
+    name = "Nitrile examination gloves, powder-free, box of 100, size S"
+    gloves = make_product("GLV-100-S", name, "8.90", short_description="Textured fingertips.")
+    po = enter_shop(client)
+    fill_cart(po, (gloves, "1"))
+    (item,) = oci.parse_oci_form(transfer(client).text)
+    assert item.description == "Nitrile examination gloves, powder-free…"  # not "…box of 10"
+    assert item.long_text.splitlines()[:2] == [name, "Textured fingertips."]
 
 
 def test_a_sku_longer_than_the_oci_field_blocks_the_transfer(client, make_oci_connection,

@@ -292,6 +292,25 @@ def test_unreadable_documents_get_400_naming_the_problem(client: Any, buyer: Any
     assert count(InboundDocument) == 0
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_opening_the_order_url_in_a_browser_explains_it(client: Any, method: str) -> None:
+    # GET used to match the storefront's /orders/<number> and redirect to the login page.
+    response = client.open("/orders/cxml", method=method)
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    if method != "HEAD":
+        assert "This is the cXML purchase-order endpoint" in response.text
+        assert "OrderRequest documents to it with POST" in response.text
+
+
+@pytest.mark.parametrize("content_type", ["text/xml", "application/x-www-form-urlencoded"])
+def test_a_body_that_is_not_xml_is_not_called_empty(client: Any, buyer: Any,
+                                                     content_type: str) -> None:
+    response = client.post("/orders/cxml", data=b"hello <x/>", content_type=content_type)
+    code, text = status_of(response.data)
+    assert (code, text) == (400, "Bad Request: the document is not well-formed XML: "
+                                 "it does not start with an XML element ('<' expected)")
+
+
 def test_a_missing_total_is_named(client: Any, buyer: Any) -> None:
     body = order_request().replace(b"<Total>", b"<Totals>").replace(b"</Total>", b"</Totals>")
     code, text = status_of(post_po(client, body).data)

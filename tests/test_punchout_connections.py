@@ -199,6 +199,32 @@ def test_a_shared_sender_identity_is_resolved_by_from_and_secret(make_connection
     assert services.authenticate([("NetworkID", "AN-A")], [ARIBA], "b" * 9) is None
 
 
+def test_shared_identities_are_ambiguous_only_when_a_connection_has_none_of_its_own(
+        make_connection):
+    hub = make_connection(name="Hub only", identities=(ARIBA,))
+    first = make_connection(name="First", identities=(("NetworkID", "AN-A"), ARIBA))
+    second = make_connection(name="Second", identities=(("networkid", "AN-B"), ARIBA))
+    alone = make_connection(name="Alone", identities=(("DUNS", "123"),))
+    shared = services.shared_identities(second)
+    assert shared == [
+        services.SharedIdentities("First", ("NetworkID:AN-NETWORK",), ambiguous=False),
+        # "Hub only" has nothing but the network's identity: its documents match Second too.
+        services.SharedIdentities("Hub only", ("NetworkID:AN-NETWORK",), ambiguous=True),
+    ]
+    assert [s.other for s in services.shared_identities(hub)] == ["First", "Second"]
+    assert [(s.other, s.ambiguous) for s in services.shared_identities(first)] == [
+        ("Hub only", True), ("Second", False)]
+    assert services.shared_identities(alone) == []
+    # Different To identities tell two connections with the same buyer identities apart.
+    north = make_connection(name="North", identities=(("DUNS", "9"),),
+                            shop_identities=(("DUNS", "SHOP-N"),))
+    south = make_connection(name="South", identities=(("DUNS", "9"),),
+                            shop_identities=(("DUNS", "SHOP-S"),))
+    assert services.shared_identities(south) == [
+        services.SharedIdentities("North", ("DUNS:9",), ambiguous=False)]
+    assert services.shared_identities(north)[0].other == "South"
+
+
 def test_inactive_connections_are_still_returned_for_a_403(make_connection):
     connection = make_connection()
     services.set_active(connection.id, False)
@@ -236,6 +262,30 @@ def test_cli_defaults_to_production_and_explains_bad_input(runner):
     assert bad.exit_code == 2 and "DOMAIN:IDENTITY" in bad.output
     bad = runner.invoke(args=["buyers", "add", "D", "--identity", "DUNS:1"])
     assert bad.exit_code == 2 and "shared secret" in bad.output
+
+
+def test_cli_warns_when_a_new_connection_goes_by_another_ones_identities(runner,
+                                                                          make_connection):
+    make_connection()  # "Acme Ariba", identity NetworkID:AN01000000001
+    result = runner.invoke(args=["buyers", "add", "Acme Copy", "--identity",
+                                 "NetworkId:AN01000000001", "--shared-secret", "other-secret"])
+    assert result.exit_code == 0, result.output  # warned, not refused
+    assert ("Warning: 'Acme Copy' and 'Acme Ariba' both go by NetworkId:AN01000000001 and one "
+            "of them has no identity of its own") in " ".join(result.output.split())
+    assert "only the shared secret tells them apart" in result.output
+
+
+def test_cli_notes_a_shared_network_sender_without_alarm(runner, make_connection):
+    make_connection(name="Acme Ariba", identities=(("NetworkID", "AN-ACME"), ARIBA))
+    result = runner.invoke(args=["buyers", "add", "Globex Ariba", "--identity",
+                                 "NetworkID:AN-GLOBEX", "--identity", "NetworkID:AN-NETWORK",
+                                 "--shared-secret", "globex-secret"])
+    assert result.exit_code == 0, result.output
+    assert "Note: 'Acme Ariba' also goes by NetworkID:AN-NETWORK" in result.output
+    assert "Warning" not in result.output
+    alone = runner.invoke(args=["buyers", "add", "Initech", "--identity", "DUNS:42",
+                                "--shared-secret", "initech-secret"])
+    assert "Note: '" not in alone.output and "Warning" not in alone.output
 
 
 def test_cli_lists_connections_without_secrets(runner, make_connection):

@@ -115,6 +115,27 @@ def test_unreadable_bodies_are_400(client, make_connection, body, words):
     assert db.session.scalar(select(PunchOutSession)) is None
 
 
+@pytest.mark.parametrize("body, content_type", [
+    (b"not xml", "text/xml"),
+    (b"hello <x/>", "text/xml"),
+    (b"cxml-urlencoded=%3CcXML%2F%3E", "application/x-www-form-urlencoded"),
+])
+def test_a_body_that_is_not_xml_is_not_called_empty(client, make_connection, body,
+                                                     content_type):
+    make_connection()
+    response = client.post("/punchout/setup", data=body, content_type=content_type)
+    assert status_of(response) == (400, "Bad Request: the document is not well-formed XML: "
+                                         "it does not start with an XML element ('<' expected)")
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"])
+def test_opening_the_setup_url_in_a_browser_explains_it(client, method):
+    response = client.open("/punchout/setup", method=method)
+    assert response.status_code == 405 and response.headers["Allow"] == "POST"
+    if method != "HEAD":
+        assert "This is the cXML PunchOut setup endpoint" in response.text
+
+
 def test_a_missing_browser_form_post_url_is_400(client, make_connection):
     make_connection()
     assert _refused(client, setup_request(return_url=None)) == (

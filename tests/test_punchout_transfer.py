@@ -112,6 +112,26 @@ def test_create_round_trip_sends_a_valid_order_message(client, make_connection, 
     assert services.find_transferred_line(po.connection_id + 1, pen.item_id.aux_id) is None
 
 
+def test_a_long_name_is_shortened_between_words_and_sent_whole(client, make_connection,
+                                                               make_product):
+    make_connection()
+    name = "Nitrile examination gloves, powder-free, box of 100, size S"
+    gloves = make_product("GLV-100-S", name, "8.90", short_description="Textured fingertips.")
+    pens = [make_product(f"PEN-50-{colour}", f"Ballpoint pen, retractable, medium tip, box of 50, "
+                         f"{colour}", "14.90") for colour in ("blue", "black")]
+    po = punch_in(client, setup_request())
+    fill_cart(po, (gloves, "1"), *((pen, "1") for pen in pens))
+    raw, _ = order_message(transfer(client))
+    assert cxml.validate_cxml(raw, shared_path("cxml", "dtd")).valid
+    glove_line, blue, black = (item.detail for item in cxml.read_cxml(raw).payload.items)
+    # Cut at 50 this read "box of 10"; the whole name leads the Description text.
+    assert glove_line.short_name == "Nitrile examination gloves, powder-free, box of…"
+    assert glove_line.description == f"{name} — Textured fingertips."
+    pen_list_name = "Ballpoint pen, retractable, medium tip, box of 50…"
+    assert blue.short_name == black.short_name == pen_list_name  # the colour: in the text
+    assert (blue.description, black.description) == (pens[0].name, pens[1].name)
+
+
 def test_transfer_ends_the_session_and_logs_the_document(client, make_connection, catalog):
     make_connection()
     po = punch_in(client, setup_request())

@@ -52,6 +52,27 @@ def test_staff_see_every_profile(staff):
     assert "sandbox_pass=" in page.headers["Set-Cookie"]
 
 
+def test_show_the_supplier_follows_the_chosen_profile_by_default(app, staff):
+    from werkzeug.datastructures import MultiDict
+
+    from shop.sandbox.forms import PunchOutForm
+
+    page = staff.get("/sandbox/").text
+    assert re.search(r'<option selected value="profile">As the buyer profile does</option>', page)
+    assert "Ariba: in a new window; Coupa: in a frame of this page; Oracle: in this window" in page
+    chosen = {}
+    for profile, presentation in [("ariba", "profile"), ("oracle", "profile"),
+                                  ("sap-oci4", "profile"), ("coupa", "profile"),
+                                  ("ariba", "iframe")]:
+        with app.test_request_context(method="POST"):
+            form = PunchOutForm(MultiDict({"profile": profile, "presentation": presentation}),
+                                meta={"csrf": False})
+            chosen[profile, presentation] = form.chosen_presentation()
+    assert chosen == {("ariba", "profile"): "new-window", ("oracle", "profile"): "same-window",
+                      ("sap-oci4", "profile"): "same-window", ("coupa", "profile"): "iframe",
+                      ("ariba", "iframe"): "iframe"}  # a choice made by hand is kept
+
+
 def test_the_pass_outlives_a_session_switch_but_not_forgery(staff):
     staff.get("/sandbox/")
     staff.post("/logout", data={"csrf_token": csrf_token(staff.get("/account").text)})
@@ -184,6 +205,16 @@ def test_same_window_oci_entry_and_edit_buttons(live_shop):
     assert form.value("hook_url").startswith(live_shop.url + "/sandbox/receive/")
     assert form.value("~okcode") == "ADDI" and form.value("username") == "globex-srm"
     assert re.search(r"<form[^>]*data-autosubmit", html)
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_the_default_presentation_is_the_profiles(live_shop):
+    browser = _staff_browser(live_shop)
+    _, html = _punch_out(browser, live_shop.url, profile="oracle", presentation="profile")
+    assert re.search(r"<a[^>]*data-autofollow", html)  # Oracle shows the supplier in its window
+    _, html = _punch_out(browser, live_shop.url, profile="ariba")  # the form's default
+    assert 'target="supplier-window"' in html
 
 
 @pytest.mark.slow

@@ -45,7 +45,8 @@ _SYNTAX_REASONS = {
     "ERR_TAG_NAME_MISMATCH": "an end tag does not match its start tag",
     "ERR_TAG_NOT_FINISHED": "an element is not closed",
     "ERR_DOCUMENT_END": "there is content after the root element",
-    "ERR_DOCUMENT_EMPTY": "the document is empty",
+    # libxml2's "Start tag expected, '<' not found": a truly empty body is refused earlier.
+    "ERR_DOCUMENT_EMPTY": "it does not start with an XML element ('<' expected)",
     "ERR_UNDECLARED_ENTITY": "it uses an entity that is not defined",
     "ERR_ENTITY_LOOP": "it contains an entity loop",
     "ERR_RESOURCE_LIMIT": "it exceeds a parser limit",
@@ -102,7 +103,7 @@ def parse_xml(
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(exc, max_depth) from None
+        raise _syntax_error(exc, data, max_depth) from None
     docinfo = root.getroottree().docinfo
     if docinfo.doctype:
         _check_doctype(docinfo)
@@ -123,7 +124,7 @@ def _strip_leading_space(data: bytes) -> bytes:
     return data.lstrip(_LEADING_SPACE)
 
 
-def _syntax_error(exc: Any, max_depth: int) -> CXMLError:
+def _syntax_error(exc: Any, data: bytes, max_depth: int) -> CXMLError:
     """A safe message for a libxml2 syntax error; the original goes to the log only."""
     if isinstance(exc.__context__, CXMLError):  # raised by the deny-all resolver
         return exc.__context__
@@ -132,6 +133,8 @@ def _syntax_error(exc: Any, max_depth: int) -> CXMLError:
     if "Excessive depth" in str(exc):
         return CXMLError(f"the document nests elements more than {max_depth} levels deep")
     reason = _SYNTAX_REASONS.get(type_name, "it is not well-formed")
+    if type_name == "ERR_DOCUMENT_EMPTY" and data.startswith(b"<"):
+        reason = "it has no root element"  # only a declaration, DOCTYPE or comment
     logger.info("refused malformed XML: %s (%s)", type_name or "unknown", exc)
     return CXMLError(f"the document is not well-formed XML: {reason}", internal=str(exc))
 

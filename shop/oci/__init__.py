@@ -30,7 +30,7 @@ from .fields import (
 )
 from .form import parse_oci_form, read_form_fields, render_form
 from .hook import check_hook_url, hook_url_allowed, split_hook_url, validate_hook_prefix
-from .text import charset_label, cut_text, encode_for_charset, prepare_text
+from .text import charset_label, cut_text, encode_for_charset, prepare_text, shorten_text
 from .transfer import TransferForm, build_fields, field_name, prepare_transfer
 
 __all__ = [
@@ -69,6 +69,7 @@ __all__ = [
     "read_form_fields",
     "render_form",
     "return_target",
+    "shorten_text",
     "split_hook_url",
     "validate_hook_prefix",
     "version_label",

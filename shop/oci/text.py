@@ -3,7 +3,8 @@
 OCI values travel as HTML form fields into an SAP system that may still run in ISO-8859-1 and
 that stores them in fixed-length CHAR fields. So every text goes through the same steps, in
 this order: clean (no control characters; one line unless it is a long text), transliterate
-what the buyer's charset cannot carry, then cut to the field's length counted in characters.
+what the buyer's charset cannot carry, then cut to the field's length counted in characters
+(the DESCRIPTION people read is shortened between words instead: :func:`shorten_text`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ UNKNOWN = "?"  # what SAP itself shows for a character its code page lacks
 
 _SPACES = re.compile(r"\s+")
 _LINE_BREAKS = re.compile(r"\r\n?")
+_WORD = re.compile(r"\S+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")  # 100, 9,000, 0.5: never cut inside one
+_DANGLING = " ,;:.-–—/&+"  # punctuation a shortened text should not end with
+ELLIPSIS = "…"
 
 
 def charset_label(charset: str | None) -> str:
@@ -146,6 +151,46 @@ def cut_text(text: str, limit: int) -> str:
     while end > 0 and unicodedata.combining(text[end]):
         end -= 1
     return text[:end].rstrip()
+
+
+def shorten_text(text: str, limit: int, mark: str = ELLIPSIS) -> str:
+    """``text`` within ``limit`` characters, shortened between words and ending in ``mark``.
+
+    For a name a person reads in a list (OCI DESCRIPTION, cXML ShortName), where a blind cut
+    misleads: "box of 100" cut to "box of 10" names another pack size. The cut falls after
+    the last whole word that fits with ``mark`` (which counts within the limit), punctuation
+    left dangling is dropped. Only when that would keep less than half the room (a very long
+    word) is a word cut, and then never inside a number. Text that fits is left alone.
+    """
+    if limit < 0:
+        raise ValueError("limit must not be negative")
+    if len(text) <= limit:
+        return text
+    if limit <= len(mark):
+        return cut_text(text, limit)  # no room for the mark
+    room = limit - len(mark)
+    end = 0
+    for word in _WORD.finditer(text):
+        stop = word.start() + len(word.group().rstrip(_DANGLING))
+        if stop > room:
+            break
+        if stop > word.start():  # a lone dash or slash is no word to end on
+            end = stop
+    if end < room // 2:
+        end = _inside_word_cut(text, room)
+    kept = text[:end].rstrip(_DANGLING)
+    return (kept or cut_text(text, room)) + mark
+
+
+def _inside_word_cut(text: str, room: int) -> int:
+    """Where to cut a word that does not fit: before a number it would split, not in a letter."""
+    end = room
+    for number in _NUMBER.finditer(text):
+        if number.start() < end < number.end():
+            end = number.start()
+    while end > 0 and unicodedata.combining(text[end]):
+        end -= 1
+    return end
 
 
 def prepare_text(

@@ -3,7 +3,9 @@
 OCI has no acknowledgement: whatever is sent wrong becomes a broken line in the buyer's
 shopping cart. So :func:`build_fields` refuses what SAP would misread (a key longer than its
 field, a quantity with 4 decimals, a missing UNIT) with :class:`BuildError` instead of
-sending it, and only free text is quietly cut to length.
+sending it, and only free text is quietly cut to length. A DESCRIPTION that is too long is
+shortened between words and marked with "…", and travels whole as the first line of the
+LONGTEXT, which has no limit.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from .fields import (
     version_label,
 )
 from .hook import split_hook_url
-from .text import charset_label, encode_for_charset, prepare_text
+from .text import ELLIPSIS, charset_label, encode_for_charset, prepare_text, shorten_text
 
 ECHO_FIELDS = ("~OkCode", "~TARGET", "~CALLER")
 
@@ -54,8 +56,9 @@ def build_fields(
 
     ``~OkCode``, ``~TARGET`` and ``~CALLER`` come first when given (echoes of the entry
     call). Text is cleaned and transliterated for ``charset`` before it is measured; free
-    text is cut to its length (DESCRIPTION to ``description_length``), keys and codes that do
-    not fit raise :class:`BuildError`. ITEM_TYPE and PARENT_ID are written only for 5.0.
+    text is cut to its length (DESCRIPTION shortened to ``description_length`` between words,
+    its whole text then leading the LONGTEXT), keys and codes that do not fit raise
+    :class:`BuildError`. ITEM_TYPE and PARENT_ID are written only for 5.0.
     """
     version = version_label(version)  # "5" and "5.00" are 5.0
     if description_length < 1:
@@ -82,10 +85,12 @@ def _label(item: OCIItem) -> str:
 def _line_values(
     item: OCIItem, index: int, count: int, version: str, description_length: int, charset: str
 ) -> list[tuple[str, str]]:
-    values: dict[str, str] = {}
+    description = prepare_text(item.description, None, charset)
+    ellipsis = encode_for_charset(ELLIPSIS, charset)  # "..." where the charset has no "…"
+    values = {"DESCRIPTION": shorten_text(description, description_length, ellipsis)}
     for field, attribute in TEXT_FIELDS.items():
-        limit = description_length if field == "DESCRIPTION" else FIELD_LENGTHS[field]
-        values[field] = prepare_text(getattr(item, attribute), limit, charset)
+        if field != "DESCRIPTION":
+            values[field] = prepare_text(getattr(item, attribute), FIELD_LENGTHS[field], charset)
     for field, attribute in KEY_FIELDS.items():
         values[field] = _key(field, getattr(item, attribute), charset)
     values["QUANTITY"] = format_quantity(item.quantity)
@@ -107,6 +112,8 @@ def _line_values(
     line = [(field, values[field]) for field in FIELD_LENGTHS if values.get(field)]
     line += _extra_fields(item.extra, charset)
     long_text = prepare_text(item.long_text, None, charset, multiline=True)
+    if values["DESCRIPTION"] != description:  # shortened: the whole of it leads the long text
+        long_text = "\n".join(text for text in (description, long_text) if text)
     if long_text:
         line.append(("LONGTEXT", long_text))
     return line

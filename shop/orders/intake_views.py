@@ -9,12 +9,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, current_app, request, url_for
 from werkzeug.routing import BuildError
 
 from shop.body_limit import xml_body_limit
+from shop.errors import NOT_POST, post_only
 from shop.extensions import csrf
 from shop.orders import intake
 
@@ -26,7 +28,7 @@ XML_TYPE = "text/xml; charset=utf-8"
 _HOST = re.compile(r"[A-Za-z0-9.-]+")
 
 
-@bp.post("/orders/cxml")
+@bp.post("/orders/cxml", provide_automatic_options=False)  # OPTIONS: explain_cxml
 @csrf.exempt  # authenticated by the document's own credentials, never by cookies
 @xml_body_limit  # 413 before anything is parsed (chunked bodies included)
 def receive_cxml() -> Response:
@@ -52,6 +54,14 @@ def receive_cxml() -> Response:
 
         response.call_on_close(process_after_answer)
     return response
+
+
+@bp.route("/orders/cxml", methods=NOT_POST, provide_automatic_options=False)
+@csrf.exempt  # nothing to protect: it only explains, and must not answer 400 to a PUT
+def explain_cxml() -> NoReturn:
+    """Someone opened the URL in a browser: 405, not the storefront's /orders/<number>."""
+    post_only("This is the cXML purchase-order endpoint: procurement systems send "
+              "OrderRequest documents to it with POST.")
 
 
 def _payload_host() -> str:

@@ -91,6 +91,22 @@ def add_command(name: str, protocol: str, identities: tuple[str, ...],
     if not connection.return_url_prefixes:
         click.echo("Note: no --return-url-prefix given, so every setup request is refused "
                    "until one is added.", err=True)
+    for shared in services.shared_identities(connection):
+        click.echo(_shared_message(connection.name, shared), err=True)
+
+
+def _shared_message(name: str, shared: services.SharedIdentities) -> str:
+    """Why a shared identity matters, or why it is fine (a network's Sender)."""
+    identities = ", ".join(shared.identities)
+    if shared.ambiguous:
+        return (f"Warning: {name!r} and {shared.other!r} both go by {identities} and one of "
+                "them has no identity of its own: a document from either matches both, and "
+                "only the shared secret tells them apart. Give each buyer its own From "
+                "identity (e.g. its ANID or DUNS).")
+    return (f"Note: {shared.other!r} also goes by {identities}. That is normal for a "
+            "network's Sender shared by many buyers (e.g. NetworkID:AN01000000001): "
+            "documents are told apart by their From identity. If it is the From of both, "
+            "only the shared secret tells them apart.")
 
 
 def _as_dict(connection: BuyerConnection) -> dict[str, Any]:

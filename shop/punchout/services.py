@@ -50,6 +50,7 @@ from shop.punchout.sessions import (
     token_frame_ancestors,
 )
 from shop.punchout.setup import ShopAddresses, answer_setup_request
+from shop.punchout.shared_identities import SharedIdentities, shared_identities
 from shop.punchout.transfer import (
     CartReturn,
     cancel_session,
@@ -61,14 +62,15 @@ from shop.punchout.transfer import (
 __all__ = [
     "CartReturn", "ShopAddresses", "answer_setup_request", "cancel_session", "cart_problems",
     "find_transferred_line", "transfer_cart",
-    "ConnectionSettings", "ItemRef", "MessageFilter", "SetupData", "StartedSession", "Visit",
+    "ConnectionSettings", "ItemRef", "MessageFilter", "SetupData", "SharedIdentities",
+    "StartedSession", "Visit",
     "authenticate", "consume_token", "create_connection", "credential_key",
     "decrypt_outbound_secret", "discard_token", "document_types", "end_session",
     "generate_secret", "get_connection", "get_message", "get_session", "landing_url",
     "list_connections", "list_messages", "list_sessions", "open_session", "parse_credential",
     "record_message",
     "reencrypt_outbound_secrets", "resume_session", "session_messages", "set_active",
-    "set_shared_secret", "token_frame_ancestors", "update_connection",
+    "set_shared_secret", "shared_identities", "token_frame_ancestors", "update_connection",
 ]
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import joinedload
 
-from shop import cxml
+from shop import cxml, oci
 from shop.cart.models import CartLine
 from shop.catalog.pricing import Price, prices_for
 from shop.database import utcnow
@@ -36,6 +36,7 @@ from shop.punchout.models import (
 log = logging.getLogger(__name__)
 
 CENT = Decimal("0.01")
+SHORT_NAME_LENGTH = 50  # what buyers show of a ShortName in their lists
 
 
 @dataclass(frozen=True)
@@ -152,12 +153,12 @@ def _quantity(value: Decimal) -> Decimal:
 def _item(po: PunchOutSession, number: int, line: CartLine, price: Price) -> cxml.ItemIn:
     product = line.product
     aux_id = line_key(po.id, number)
-    description = product.short_description or product.name
+    description, short_name = item_texts(product.name, product.short_description)
     old_dtd = po.connection.cxml_version.startswith("1.1.")  # 1.1 has no LeadTime
     detail = cxml.ItemDetail(
         unit_price=cxml.Money(_unit_price(price.amount), price.currency),
         description=description,
-        short_name=product.name[:50] if description != product.name else None,
+        short_name=short_name,
         unit_of_measure=product.unit,
         classifications=(cxml.Classification(
             "UNSPSC", product.unspsc or po.connection.default_unspsc),),
@@ -167,6 +168,18 @@ def _item(po: PunchOutSession, number: int, line: CartLine, price: Price) -> cxm
     )
     return cxml.ItemIn(quantity=_quantity(line.quantity), line_number=number, detail=detail,
                        item_id=cxml.ItemID(supplier_part_id=product.sku, aux_id=aux_id))
+
+
+def item_texts(name: str, short_description: str) -> tuple[str, str | None]:
+    """A line's Description text and ShortName: the whole name travels in the text.
+
+    Buyers show the ShortName in lists, at most about 50 characters, so a long name goes
+    there shortened between words; it is left out when it would only repeat the text.
+    """
+    extra = short_description.strip()
+    description = f"{name} — {extra}" if extra else name
+    short_name = oci.shorten_text(name, SHORT_NAME_LENGTH)
+    return description, None if short_name == description else short_name
 
 
 def _keep_transferred(po: PunchOutSession, lines: list[CartLine], items: list[cxml.ItemIn],

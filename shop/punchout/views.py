@@ -6,6 +6,7 @@ Transfer and cancel serve both protocols: an OCI session gets its form from ``oc
 from __future__ import annotations
 
 import re
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 from flask import (
@@ -24,6 +25,7 @@ from flask import (
 from flask_login import login_user
 
 from shop.body_limit import xml_body_limit
+from shop.errors import NOT_POST, post_only
 from shop.extensions import csrf
 from shop.punchout import mode, oci_views, services
 from shop.punchout.errors import CartBlocked, SessionEnded, StartLocked, StartRefused
@@ -96,7 +98,7 @@ def enter() -> Response:
     return _private(redirect(services.landing_url(po_session), 303))
 
 
-@bp.post("/setup")
+@bp.post("/setup", provide_automatic_options=False)  # OPTIONS: explain_setup
 @csrf.exempt  # a server-to-server call that authenticates with its own credentials
 @xml_body_limit  # 413 before a byte is parsed when the body passes MAX_XML_BYTES
 def setup() -> Response:
@@ -113,6 +115,14 @@ def setup() -> Response:
     )
     answer = answer_setup_request(body, request.remote_addr or "", shop)
     return Response(answer, 200, content_type=XML_TYPE)
+
+
+@bp.route("/setup", methods=NOT_POST, provide_automatic_options=False)
+@csrf.exempt  # nothing to protect: it only explains, and must not answer 400 to a PUT
+def explain_setup() -> NoReturn:
+    """Someone opened the URL in a browser: 405 saying what it is for."""
+    post_only("This is the cXML PunchOut setup endpoint: procurement systems send "
+              "PunchOutSetupRequest (or ProfileRequest) documents to it with POST.")
 
 
 def _external_url(path: str) -> str:

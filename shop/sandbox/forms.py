@@ -13,6 +13,7 @@ from shop.sandbox.services import CustomSupplier
 
 _PRESENTATION_LABELS = {"iframe": "In a frame of this page", "new-window": "In a new window",
                         "same-window": "In this window"}
+AS_PROFILE = "profile"  # the presentation choice that follows the chosen buyer profile
 
 
 def _credential(form: FlaskForm, field: StringField) -> None:
@@ -29,10 +30,9 @@ class PunchOutForm(FlaskForm):
                                    for p in PROFILES.values()])
     operation = SelectField("Operation", choices=[SelectChoice(o, o) for o in OPERATIONS],
                             default="create")
-    presentation = SelectField("Show the supplier",
-                               choices=[SelectChoice(p, _PRESENTATION_LABELS[p])
-                                        for p in PRESENTATIONS],
-                               default="iframe")
+    presentation = SelectField("Show the supplier", default=AS_PROFILE, choices=[
+        SelectChoice(AS_PROFILE, "As the buyer profile does"),
+        *(SelectChoice(p, _PRESENTATION_LABELS[p]) for p in PRESENTATIONS)])
     parent_id = SelectField("Requisition to edit or inspect", default="0",
                             choices=[SelectChoice("0", "— (create only)")])
     selected_item = StringField("Level 2: open this product (SKU)",
@@ -60,6 +60,18 @@ class PunchOutForm(FlaskForm):
     def validate_punchout_url(self, field: StringField) -> None:
         if self.target.data == "custom" and not field.data:
             raise ValidationError("The supplier's PunchOut URL is required.")
+
+    def chosen_presentation(self) -> str:
+        """How to show the supplier: as chosen, or as the profile's procurement system does."""
+        if self.presentation.data == AS_PROFILE:
+            return PROFILES[self.profile.data].presentation
+        return self.presentation.data
+
+    @staticmethod
+    def presentation_hint() -> str:
+        """What "As the buyer profile does" means for each profile."""
+        return "; ".join(f"{p.label}: {_PRESENTATION_LABELS[p.presentation].lower()}"
+                         for p in PROFILES.values()) + "."
 
     def parent(self) -> int | None:
         """The requisition an edit or inspect continues, if any."""

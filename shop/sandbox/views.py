@@ -120,7 +120,7 @@ def start_punchout() -> Response | tuple[str, int]:
         return redirect(url_for("sandbox.index"), 303)
     request_ = services.PunchOutRequest(
         profile_key=form.profile.data, operation=form.operation.data,
-        presentation=form.presentation.data, base_url=_base_url(),
+        presentation=form.chosen_presentation(), base_url=_base_url(),
         user_id=g.sandbox_user.id, parent_id=form.parent(),
         selected_item=form.selected_item.data or "", custom=form.custom_supplier(),
     )

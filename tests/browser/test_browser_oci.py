@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from playwright.sync_api import Frame, Page, expect
 
+from shop.oci import shorten_text
 from tests.browser.buyer_site import BuyerSite, ReceivedCart
 from tests.browser.journey import Journey
 from tests.browser.punchout import add_oci_connection, oci_launch_url
@@ -104,8 +105,13 @@ def assert_cart_received(cart: ReceivedCart, expected: list[Expected]) -> None:
     assert len(items) == len(expected), items
     for number, (item, line) in enumerate(zip(items, expected, strict=True), start=1):
         description = item["DESCRIPTION"]
-        assert 0 < len(description) <= 40 and line.name.startswith(description), description
-        assert description == line.name[:40].rstrip()  # cut to SAP's 40 characters
+        assert 0 < len(description) <= 40, description
+        # SAP's 40 characters: a longer name is shortened between words and marked with "…",
+        # and then travels whole as the first line of the long text.
+        assert description == shorten_text(line.name, 40)
+        long_text_start = line.long_text_start
+        if description != line.name:
+            long_text_start = f"{line.name}\n{long_text_start}"
         assert Decimal(item["QUANTITY"]) == line.quantity
         assert item["UNIT"] == (UNIT_MAP[1] if line.unit == UNIT_MAP[0] else line.unit)
         # The price per PRICEUNIT units: together exactly the contract price per unit.
@@ -118,7 +124,8 @@ def assert_cart_received(cart: ReceivedCart, expected: list[Expected]) -> None:
         assert item["VENDORMAT"] == item["EXT_PRODUCT_ID"] == line.sku
         assert item["MATGROUP"] == line.unspsc
         # The long description, in SAP's own field syntax: NEW_ITEM-LONGTEXT_<n>:132[].
-        assert cart.form[f"NEW_ITEM-LONGTEXT_{number}:132[]"].startswith(line.long_text_start)
+        long_text = cart.form[f"NEW_ITEM-LONGTEXT_{number}:132[]"]
+        assert long_text.replace("\r\n", "\n").startswith(long_text_start)  # the form sent CRLF
         assert "MATNR" not in item  # the buyer's material number is never ours to send
     assert cart.content_type == "application/x-www-form-urlencoded"
     # The OCI pages say Referrer-Policy: no-referrer (an entry URL may hold the password), so
