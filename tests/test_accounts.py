@@ -129,7 +129,7 @@ def test_login_page_has_labelled_fields(client):
     response = client.get("/login")
     assert response.status_code == 200
     assert 'name="email"' in response.text and 'name="password"' in response.text
-    assert '<label for="email">Email</label>' in response.text
+    assert '<label for="email">Email <span class="required-mark"' in response.text
     assert 'autocomplete="current-password"' in response.text
 
 

@@ -285,7 +285,8 @@ def test_add_to_cart_form(client, stapler, make_user):
     attributes = (quantity.get("type"), quantity.get("min"), quantity.get("value"))
     assert attributes == ("number", "1", "1")
     label = select_all(form, f"label[for={quantity.get('id')}]")[0]
-    assert label.text == "Quantity"
+    assert label.text.strip() == "Quantity"
+    assert select_all(label, ".required-mark")[0].text == "(required)"
 
 
 def test_contract_price_on_product_page_strikes_the_list_price(client, stapler, make_user,

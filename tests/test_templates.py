@@ -1,4 +1,4 @@
-"""Shared templates: the form macro's attributes, and rules every page follows."""
+"""Shared templates: the form macro's attributes and marks, and rules every page follows."""
 
 from __future__ import annotations
 
@@ -62,3 +62,14 @@ def test_a_hint_and_an_error_both_describe_the_field(staff_client):
     for ids in described:
         for element_id in ids.split():
             assert f'id="{element_id}"' in page
+
+
+def test_required_fields_are_marked_visibly(client):
+    login = client.get("/login").text
+    assert 'for="email">Email <span class="required-mark" aria-hidden="true">' in login
+
+
+def test_only_required_fields_are_marked(staff_client):
+    form = staff_client.get("/admin/products/new").text
+    assert "required-mark" in _field_html(form, "sku")  # InputRequired
+    assert "required-mark" not in _field_html(form, "manufacturer")  # optional

@@ -95,5 +95,5 @@ class AddressForm(FlaskForm):
                            message="Use the two-letter ISO code, e.g. DE or US.")],
         render_kw={"maxlength": 2, "size": 3, "autocomplete": "country"},
     )
-    code = StringField("Your reference (optional)", validators=[Length(max=64)])
+    code = StringField("Your reference", validators=[Length(max=64)])
     is_default = BooleanField("Use as the default for this type")

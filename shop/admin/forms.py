@@ -343,7 +343,7 @@ class OrderStatusForm(FlaskForm):
     # Any real status is accepted here; whether the move is allowed is the service's rule,
     # which answers with a clear message. The page narrows the list to the allowed moves.
     status = SelectField("New status", choices=options((s.value, s.value) for s in OrderStatus))
-    note = TextAreaField("Note (optional)", filters=[strip], validators=[Length(max=2000)])
+    note = TextAreaField("Note", filters=[strip], validators=[Length(max=2000)])
 
     def set_statuses(self, statuses: list[tuple[str, str]]) -> None:
         self.status.choices = options(statuses)
