@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import log_in_session
@@ -354,6 +357,42 @@ def test_ended_sessions_show_the_ended_page_once(client, make_connection):
     page = client.get("/")
     assert page.status_code == 410 and "sent to your procurement system" in page.text
     assert client.get("/").status_code == 200
+
+
+def _login_link(page: str) -> tuple[str, dict[str, list[str]]]:
+    """Path and query of the ended page's "Log in" button."""
+    href = re.search(r'<a class="button" href="([^"]+)">Log in</a>', page)[1]
+    parts = urlsplit(html.unescape(href))
+    return parts.path, parse_qs(parts.query)
+
+
+def test_the_ended_page_offers_a_login_back_to_the_page_asked_for(client, make_connection):
+    started, _ = open_and_start(client, make_connection())
+    services.end_session(started.session_id, SessionStatus.CANCELLED)
+    page = client.get("/admin/purchase-orders?review=1")
+    assert page.status_code == 410
+    assert _login_link(page.text) == ("/login", {"next": ["/admin/purchase-orders?review=1"]})
+    assert 'href="/sandbox/">Back to the procurement sandbox' in page.text  # on in tests
+
+
+def test_the_ended_page_links_the_sandbox_only_when_it_is_on(app, client, make_connection):
+    app.config["SANDBOX_ENABLED"] = False
+    started, _ = open_and_start(client, make_connection())
+    services.end_session(started.session_id, SessionStatus.TRANSFERRED)
+    page = client.get("/cart")
+    assert page.status_code == 410
+    assert _login_link(page.text) == ("/login", {"next": ["/cart"]})
+    assert "sandbox" not in page.text
+
+
+def test_the_ended_page_after_a_transfer_logs_in_to_the_home_page(client, make_connection):
+    from conftest import csrf_token
+
+    started, _ = open_and_start(client, make_connection())
+    token = csrf_token(client.get("/cart").text)
+    services.end_session(started.session_id, SessionStatus.EXPIRED)
+    page = client.post("/punchout/transfer", data={"csrf_token": token})
+    assert page.status_code == 410 and _login_link(page.text) == ("/login", {})
 
 
 def test_a_normal_login_elsewhere_leaves_procurement_mode(client, make_connection, make_user):
