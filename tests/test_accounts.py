@@ -133,6 +133,12 @@ def test_login_page_has_labelled_fields(client):
     assert 'autocomplete="current-password"' in response.text
 
 
+def test_login_page_names_who_helps_without_an_address_it_does_not_have(client):
+    text = " ".join(client.get("/login").text.split())
+    assert "write to us" not in text  # there was no address to write to
+    assert "Ask your company administrator or your contact at Northwind Supply." in text
+
+
 def test_login_and_logout(client, auth, make_user):
     make_user()
     response = auth.login()
