@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from admin_support import log_in, post
@@ -73,3 +74,14 @@ def test_only_required_fields_are_marked(staff_client):
     form = staff_client.get("/admin/products/new").text
     assert "required-mark" in _field_html(form, "sku")  # InputRequired
     assert "required-mark" not in _field_html(form, "manufacturer")  # optional
+
+
+def test_every_back_office_page_title_says_back_office():
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    pages = [path for path in templates.rglob("*.html")
+             if '{% extends "admin/base.html" %}' in path.read_text(encoding="utf-8")]
+    assert len(pages) > 20  # the shop's, the purchase orders' and PunchOut's back office
+    for path in pages:
+        title = re.search(r"{% block title %}(.*?){% endblock %}", path.read_text("utf-8"))
+        assert title, f"{path.relative_to(templates)} has no title"
+        assert title[1].endswith("Back office"), path.relative_to(templates)
