@@ -191,6 +191,14 @@ def test_start_logs_in_binds_the_session_and_drops_the_token_from_the_url(client
     assert f"frame-ancestors 'self' {FRAME_ORIGIN}" in home.headers["Content-Security-Policy"]
 
 
+def test_a_company_name_ending_in_s_is_not_given_a_wrong_possessive(client, make_connection):
+    open_and_start(client, make_connection("Globex Coupa", company="Globex Laboratories"))
+    home = " ".join(client.get("/").text.split())
+    assert "Prices are the contract prices of Globex Laboratories." in home  # the banner
+    assert "at the contract prices of Globex Laboratories." in home  # the home page's hero
+    assert "Laboratories’s" not in home and "Laboratories&#39;s" not in home
+
+
 def test_start_token_works_once(client, make_connection):
     started = services.open_session(make_connection(), setup_data())
     assert client.get(f"/punchout/start/{started.token}").status_code == 303
