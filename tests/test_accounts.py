@@ -277,6 +277,12 @@ def test_change_password_view(client, auth, make_user):
         "current_password": "correct horse", "new_password": "new password 1",
         "confirm_password": "new password 2", "csrf_token": token})
     assert mismatch.status_code == 400 and "The two new passwords differ." in mismatch.text
+    unrepeated = client.post("/account/password", data={
+        "current_password": "correct horse", "new_password": "new password 1",
+        "confirm_password": "", "csrf_token": token})
+    assert unrepeated.status_code == 400 and "Repeat the new password." in unrepeated.text
+    assert 'for="confirm_password">Repeat the new password <span class="required-mark"' in (
+        unrepeated.text)
     ok = client.post("/account/password", data={
         "current_password": "correct horse", "new_password": "new password 1",
         "confirm_password": "new password 1", "csrf_token": token})

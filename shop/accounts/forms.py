@@ -51,7 +51,8 @@ class PasswordForm(FlaskForm):
     )
     confirm_password = PasswordField(
         "Repeat the new password",
-        validators=[EqualTo("new_password", message="The two new passwords differ.")],
+        validators=[InputRequired("Repeat the new password."),
+                    EqualTo("new_password", message="The two new passwords differ.")],
         render_kw={"autocomplete": "new-password"},
     )
 
