@@ -17,7 +17,7 @@ from typing import TextIO
 
 from shop import create_app
 from shop.catalog.demo_data import DEMO_USERS
-from shop.catalog.services import prepare_schema, seed_demo_shop
+from shop.catalog.services import SeedReport, prepare_schema, seed_demo_shop
 
 
 class ProgressBar:
@@ -42,6 +42,16 @@ class ProgressBar:
         self.stream.flush()
 
 
+def summary(schema: str, report: SeedReport, seconds: float) -> str:
+    """What this run did: the rows it added and how long it took, or that it added none."""
+    added = ", ".join(f"{count:,} {name}" for name, count in report.added.items() if count)
+    if not added:
+        return (f"Schema: {schema}. Nothing added: the demo data was all there.\n"
+                f"The catalog has {report.total_products:,} products.")
+    return (f"Schema: {schema}. Added: {added}.\n"
+            f"The catalog has {report.total_products:,} products (seeded in {seconds:.1f} s).")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Seed the demo shop (idempotent).")
     parser.add_argument("--products", type=int, default=0, metavar="N",
@@ -55,10 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     with app.app_context():
         schema = prepare_schema()
         report = seed_demo_shop(products=args.products, progress=ProgressBar(sys.stderr))
-    added = ", ".join(f"{count:,} {name}" for name, count in report.added.items())
-    print(f"Schema: {schema}. Added: {added}.")
-    print(f"The catalog has {report.total_products:,} products "
-          f"(seeded in {time.monotonic() - started:.1f} s).")
+    print(summary(schema, report, time.monotonic() - started))
     print("\nDemo logins:")
     for user in DEMO_USERS:
         company = user.company or "Northwind Supply staff"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from typing import NoReturn
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app, redirect, render_template, request
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.wrappers import Response as AnyResponse
 
+from shop.accounts.next_url import return_path
 from shop.extensions import db
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
 
 
-def _http_error(error: HTTPException) -> Response:
+def _http_error(error: HTTPException) -> AnyResponse:
     code = error.code or 500
+    if code == 404 and (without_slash := _without_trailing_slash(error)):
+        return redirect(without_slash, 308)
     template = f"errors/{code}.html" if code in (403, 404) else "errors/generic.html"
     # The exception's own headers matter to clients (Allow on a 405); its page is ours.
     headers = [(name, value) for name, value in error.get_headers() if name != "Content-Type"]
@@ -50,6 +54,30 @@ def _http_error(error: HTTPException) -> Response:
                         content_type="text/html; charset=utf-8")
     except SQLAlchemyError:  # the page shows who is logged in, and the database is down
         return _unavailable()
+
+
+def _without_trailing_slash(error: HTTPException) -> str | None:
+    """``/account/`` → ``/account`` when only that URL exists, else None.
+
+    Werkzeug already sends ``/admin`` on to ``/admin/``; this is the other direction, so a
+    page answers under both spellings and keeps one URL.
+    """
+    path = request.path
+    if (request.routing_exception is not error or request.method not in ("GET", "HEAD")
+            or len(path) < 2 or not path.endswith("/") or path.startswith(("//", "/\\"))):
+        return None
+    adapter = current_app.create_url_adapter(request)
+    if adapter is None:
+        return None
+    try:
+        endpoint, _ = adapter.match(path[:-1], method=request.method)
+    except HTTPException:  # no such page either, or one more redirect
+        return None
+    # Never a PunchOut door, and no secret of the query string in a Location header (an OCI
+    # login sent to a wrong address carries its password there).
+    query = request.query_string.decode("latin-1")
+    target = return_path(path[:-1], query, str(endpoint).rpartition(".")[0] or None)
+    return request.script_root + target if target else None
 
 
 def _server_error(error: Exception) -> tuple[str, int] | Response:

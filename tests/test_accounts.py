@@ -129,8 +129,14 @@ def test_login_page_has_labelled_fields(client):
     response = client.get("/login")
     assert response.status_code == 200
     assert 'name="email"' in response.text and 'name="password"' in response.text
-    assert '<label for="email">Email</label>' in response.text
+    assert '<label for="email">Email <span class="required-mark"' in response.text
     assert 'autocomplete="current-password"' in response.text
+
+
+def test_login_page_names_who_helps_without_an_address_it_does_not_have(client):
+    text = " ".join(client.get("/login").text.split())
+    assert "write to us" not in text  # there was no address to write to
+    assert "Ask your company administrator or your contact at Northwind Supply." in text
 
 
 def test_login_and_logout(client, auth, make_user):
@@ -271,6 +277,12 @@ def test_change_password_view(client, auth, make_user):
         "current_password": "correct horse", "new_password": "new password 1",
         "confirm_password": "new password 2", "csrf_token": token})
     assert mismatch.status_code == 400 and "The two new passwords differ." in mismatch.text
+    unrepeated = client.post("/account/password", data={
+        "current_password": "correct horse", "new_password": "new password 1",
+        "confirm_password": "", "csrf_token": token})
+    assert unrepeated.status_code == 400 and "Repeat the new password." in unrepeated.text
+    assert 'for="confirm_password">Repeat the new password <span class="required-mark"' in (
+        unrepeated.text)
     ok = client.post("/account/password", data={
         "current_password": "correct horse", "new_password": "new password 1",
         "confirm_password": "new password 1", "csrf_token": token})

@@ -123,3 +123,22 @@ def test_connections_are_pinged_before_use_only_on_a_database_server(make_app, t
                        "SQLALCHEMY_DATABASE_URI": "postgresql://shop@db.invalid/shop"})
     assert "pool_pre_ping" not in sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"]
     assert server.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+def test_a_trailing_slash_leads_to_the_page_without_one(client):
+    # /admin and /sandbox go on to /admin/ and /sandbox/ (Werkzeug); the other way round too.
+    for path, target in (("/account/", "/account"), ("/cart/?x=1", "/cart?x=1"),
+                         ("/search/?q=bolt&access_token=x", "/search"),  # no secret in a Location
+                         ("/admin", "/admin/"), ("/sandbox", "/sandbox/")):
+        response = client.get(path)
+        assert response.status_code == 308, path
+        assert response.headers["Location"].removeprefix("http://shop.test") == target, path
+    assert client.get("/account/", follow_redirects=True).request.path == "/login"
+
+
+def test_a_trailing_slash_never_leads_off_the_site_nor_to_a_punchout_door(client):
+    for path in ("/no-such-page/", "//evil.test/", "/\\evil.test/", "/products/",
+                 "/punchout/oci/"):  # nor to a PunchOut door
+        response = client.get("/", environ_overrides={"PATH_INFO": path})
+        assert response.status_code == 404, path
+    assert client.post("/account/").status_code == 404  # only GET and HEAD are sent on

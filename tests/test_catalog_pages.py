@@ -135,7 +135,27 @@ def test_product_cards_show_image_sku_unit_price_and_stock(client, office, make_
 def test_stock_hint_for_items_out_of_stock(client, office, make_product):
     make_product("LATE-1", "Backordered pen", stock_quantity=0, lead_time_days=10,
                  category=office[1])
-    assert "Ships in 10 days" in client.get("/categories/pens").text
+    assert "Not in stock – ships in 10 working days" in client.get("/categories/pens").text
+
+
+@pytest.mark.parametrize(("stock", "lead", "hint", "availability"), [
+    (0, 2, "Not in stock – ships in 2 working days", "Not in stock – ships in 2 working days"),
+    (0, 1, "Not in stock – ships in 1 working day", "Not in stock – ships in 1 working day"),
+    (0, 0, "Not in stock – ships the same working day", "Not in stock – ships the same"),
+    (4, 7, "Only 4 left · more ships in 7 working days", "4 in stock; more ships in 7 working"),
+    (120, 3, "In stock · 120 available; more ships in 3 working days",
+     "120 in stock; more ships in 3 working days"),
+])
+def test_product_page_words_stock_and_lead_time(client, make_product, stock, lead, hint,
+                                                availability):
+    make_product("PEN-7", stock_quantity=stock, lead_time_days=lead)
+    page = lxml_html.fromstring(client.get("/products/PEN-7").text)
+    buy_box = " ".join(select_all(page, ".buy-box")[0].text_content().split())
+    assert hint in buy_box
+    details = select_all(page, "dl.details")[0]
+    terms = [" ".join(node.text_content().split()) for node in details]
+    assert "Stock" not in terms  # no bare number: "Stock 0" read as "sold out"
+    assert availability in terms[terms.index("Availability") + 1]
 
 
 @pytest.mark.parametrize(
@@ -249,7 +269,8 @@ def test_product_page_shows_everything_a_buyer_checks(client, stapler):
     page = lxml_html.fromstring(response.text)
     text = page.text_content()
     for expected in ("Stapler, 30 sheets", "STA-30", "Deskcraft", "DC-3001", "44121615",
-                     "4 working days", "120", "€9.80", "each (EA)", "In stock"):
+                     "120 in stock; more ships in 4 working days", "€9.80", "each (EA)",
+                     "In stock"):
         assert expected in text
     assert select_all(page, ".product-page img")[0].get("src").startswith("/products/STA-30/image")
     crumbs = [item.text_content().strip() for item in select_all(page, ".breadcrumbs li")]
@@ -285,7 +306,8 @@ def test_add_to_cart_form(client, stapler, make_user):
     attributes = (quantity.get("type"), quantity.get("min"), quantity.get("value"))
     assert attributes == ("number", "1", "1")
     label = select_all(form, f"label[for={quantity.get('id')}]")[0]
-    assert label.text == "Quantity"
+    assert label.text.strip() == "Quantity"
+    assert select_all(label, ".required-mark")[0].text == "(required)"
 
 
 def test_contract_price_on_product_page_strikes_the_list_price(client, stapler, make_user,

@@ -79,7 +79,7 @@ def test_checkout_page(buyer_client, buyer, addresses, pen, paper):
     assert page.status_code == 200
     text = page.text
     assert "Acme Receiving" in text and "Acme Accounts Payable" in text
-    assert '<label for="po_number">Purchase-order number</label>' in text
+    assert '<label for="po_number">Purchase-order number <span class="required-mark"' in text
     assert "Pay on invoice, 30 days net" in text
     assert "€9.50" in text and "€9.98" in text and "€19.48" in text
 

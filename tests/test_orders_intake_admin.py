@@ -101,6 +101,36 @@ def test_confirm_per_line_then_ship_partially_then_invoice(client: Any, staff: A
     assert "ShipNoticeRequest" in detail and "pending" in detail
 
 
+def test_the_invoice_is_offered_only_for_what_shipped(client: Any, staff: Any,
+                                                     po: PurchaseOrder) -> None:
+    from shop.orders import fulfilment
+
+    base = f"/admin/purchase-orders/{po.id}"
+    fulfilment.confirm_order(po.shop_order_id, "staff@shop.test")
+    page = client.get(base).text
+    assert "Send invoice" not in page and "Nothing has shipped yet" in page
+    fulfilment.ship_order(po.shop_order_id, "staff@shop.test", "UPS",
+                          quantities={1: Decimal("4")})
+    page = client.get(base).text
+    assert "Send invoice" in page and "Nothing has shipped yet" not in page
+    fulfilment.invoice_order(po.shop_order_id, "staff@shop.test")
+    page = client.get(base).text
+    assert "Send invoice" not in page and "Everything shipped so far is invoiced" in page
+
+
+def test_the_carrier_is_marked_required_and_named_when_missing(client: Any, staff: Any,
+                                                               po: PurchaseOrder) -> None:
+    from shop.orders import fulfilment
+
+    fulfilment.confirm_order(po.shop_order_id, "staff@shop.test")
+    page = client.get(f"/admin/purchase-orders/{po.id}").text
+    assert 'for="carrier">Carrier <span class="required-mark"' in page
+    response = post(client, f"/admin/purchase-orders/{po.id}/ship", {"carrier": ""},
+                    follow_redirects=True)
+    assert "Enter the carrier." in response.text
+    assert db.session.get(Order, po.shop_order_id).status == OrderStatus.CONFIRMED
+
+
 def test_bad_line_input_is_explained(client: Any, staff: Any, po: PurchaseOrder) -> None:
     response = post(client, f"/admin/purchase-orders/{po.id}/confirm",
                     {"decision-1": "reject", "quantity-1": "abc"}, follow_redirects=True)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import log_in_session
@@ -188,6 +191,14 @@ def test_start_logs_in_binds_the_session_and_drops_the_token_from_the_url(client
     assert f"frame-ancestors 'self' {FRAME_ORIGIN}" in home.headers["Content-Security-Policy"]
 
 
+def test_a_company_name_ending_in_s_is_not_given_a_wrong_possessive(client, make_connection):
+    open_and_start(client, make_connection("Globex Coupa", company="Globex Laboratories"))
+    home = " ".join(client.get("/").text.split())
+    assert "Prices are the contract prices of Globex Laboratories." in home  # the banner
+    assert "at the contract prices of Globex Laboratories." in home  # the home page's hero
+    assert "Laboratories’s" not in home and "Laboratories&#39;s" not in home
+
+
 def test_start_token_works_once(client, make_connection):
     started = services.open_session(make_connection(), setup_data())
     assert client.get(f"/punchout/start/{started.token}").status_code == 303
@@ -354,6 +365,42 @@ def test_ended_sessions_show_the_ended_page_once(client, make_connection):
     page = client.get("/")
     assert page.status_code == 410 and "sent to your procurement system" in page.text
     assert client.get("/").status_code == 200
+
+
+def _login_link(page: str) -> tuple[str, dict[str, list[str]]]:
+    """Path and query of the ended page's "Log in" button."""
+    href = re.search(r'<a class="button" href="([^"]+)">Log in</a>', page)[1]
+    parts = urlsplit(html.unescape(href))
+    return parts.path, parse_qs(parts.query)
+
+
+def test_the_ended_page_offers_a_login_back_to_the_page_asked_for(client, make_connection):
+    started, _ = open_and_start(client, make_connection())
+    services.end_session(started.session_id, SessionStatus.CANCELLED)
+    page = client.get("/admin/purchase-orders?review=1")
+    assert page.status_code == 410
+    assert _login_link(page.text) == ("/login", {"next": ["/admin/purchase-orders?review=1"]})
+    assert 'href="/sandbox/">Back to the procurement sandbox' in page.text  # on in tests
+
+
+def test_the_ended_page_links_the_sandbox_only_when_it_is_on(app, client, make_connection):
+    app.config["SANDBOX_ENABLED"] = False
+    started, _ = open_and_start(client, make_connection())
+    services.end_session(started.session_id, SessionStatus.TRANSFERRED)
+    page = client.get("/cart")
+    assert page.status_code == 410
+    assert _login_link(page.text) == ("/login", {"next": ["/cart"]})
+    assert "sandbox" not in page.text
+
+
+def test_the_ended_page_after_a_transfer_logs_in_to_the_home_page(client, make_connection):
+    from conftest import csrf_token
+
+    started, _ = open_and_start(client, make_connection())
+    token = csrf_token(client.get("/cart").text)
+    services.end_session(started.session_id, SessionStatus.EXPIRED)
+    page = client.post("/punchout/transfer", data={"csrf_token": token})
+    assert page.status_code == 410 and _login_link(page.text) == ("/login", {})
 
 
 def test_a_normal_login_elsewhere_leaves_procurement_mode(client, make_connection, make_user):

@@ -20,7 +20,7 @@ from shop.accounts.models import Address, AddressKind, Company, Role, User
 from shop.catalog import demo_data
 from shop.catalog.models import Category, ContractPrice, Product
 from shop.catalog.search import search_products
-from shop.catalog.services import prepare_schema, seed_demo_shop
+from shop.catalog.services import SeedReport, prepare_schema, seed_demo_shop
 from shop.catalog.units import UNIT_NAMES
 from shop.extensions import db
 
@@ -161,6 +161,19 @@ def test_progress_bar_redraws_on_a_terminal_and_logs_lines_elsewhere():
     assert log.getvalue().splitlines()[1].startswith("products [##########]    20,000/20,000 100%")
 
 
+def test_the_summary_says_what_was_added_or_that_nothing_was():
+    from seed_catalog import summary
+
+    again = SeedReport(added={"categories": 0, "products": 0, "users": 0}, total_products=315)
+    assert summary("migrated", again, 0.5) == (
+        "Schema: migrated. Nothing added: the demo data was all there.\n"
+        "The catalog has 315 products.")
+    topped_up = SeedReport(added={"categories": 0, "products": 99_685}, total_products=100_000)
+    assert summary("migrated", topped_up, 12.34) == (
+        "Schema: migrated. Added: 99,685 products.\n"
+        "The catalog has 100,000 products (seeded in 12.3 s).")
+
+
 def run_seed(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{database}",
                    "SECRET_KEY": "seed-test"}
@@ -179,7 +192,8 @@ def test_seed_script_end_to_end(tmp_path):
 
     second = run_seed(database, "--products", "450")
     assert second.returncode == 0, second.stderr
-    assert "Added: 0 categories, 0 products, 0 companies" in second.stdout
+    assert "Nothing added: the demo data was all there." in second.stdout
+    assert "seeded in" not in second.stdout
     engine = create_engine(f"sqlite:///{database}")
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Product)) == 450

@@ -51,7 +51,8 @@ class PasswordForm(FlaskForm):
     )
     confirm_password = PasswordField(
         "Repeat the new password",
-        validators=[EqualTo("new_password", message="The two new passwords differ.")],
+        validators=[InputRequired("Repeat the new password."),
+                    EqualTo("new_password", message="The two new passwords differ.")],
         render_kw={"autocomplete": "new-password"},
     )
 
@@ -95,5 +96,5 @@ class AddressForm(FlaskForm):
                            message="Use the two-letter ISO code, e.g. DE or US.")],
         render_kw={"maxlength": 2, "size": 3, "autocomplete": "country"},
     )
-    code = StringField("Your reference (optional)", validators=[Length(max=64)])
+    code = StringField("Your reference", validators=[Length(max=64)])
     is_default = BooleanField("Use as the default for this type")

@@ -35,11 +35,14 @@ LOGIN_FAILED = "The email or password is not correct."
 
 @bp.app_template_global()
 def login_next() -> str | None:
-    """The ``next`` of the header's "Log in" link: this GET page, minus any secret in its URL."""
+    """The ``next`` of a "Log in" link: this GET page, minus any secret in its URL.
+
+    Used by the header and by pages that end a session (the PunchOut "session ended" page).
+    """
     if request.method != "GET" or request.endpoint in (None, "accounts.login"):
         return None
     query = request.query_string.decode("utf-8", "replace")
-    return return_path(request.path, query, request.blueprint)
+    return safe_next(return_path(request.path, query, request.blueprint))
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -164,8 +164,8 @@ class ProductForm(FlaskForm):
     manufacturer = StringField("Manufacturer", filters=[strip], validators=[Length(max=120)])
     manufacturer_part_number = StringField("Manufacturer part number", filters=[strip],
                                            validators=[Length(max=64)])
-    lead_time_days = IntegerField("Lead time (days)", default=3, validators=[
-        InputRequired("Enter the lead time in days."), NumberRange(0, 365)])
+    lead_time_days = IntegerField("Lead time (working days)", default=3, validators=[
+        InputRequired("Enter the lead time in working days."), NumberRange(0, 365)])
     stock_quantity = IntegerField("Stock quantity", default=0, validators=[
         InputRequired("Enter the stock quantity."), NumberRange(0, 1_000_000_000)])
     category_id = SelectField("Category", coerce=int, choices=options([(0, "— none —")]))
@@ -343,7 +343,7 @@ class OrderStatusForm(FlaskForm):
     # Any real status is accepted here; whether the move is allowed is the service's rule,
     # which answers with a clear message. The page narrows the list to the allowed moves.
     status = SelectField("New status", choices=options((s.value, s.value) for s in OrderStatus))
-    note = TextAreaField("Note (optional)", filters=[strip], validators=[Length(max=2000)])
+    note = TextAreaField("Note", filters=[strip], validators=[Length(max=2000)])
 
     def set_statuses(self, statuses: list[tuple[str, str]]) -> None:
         self.status.choices = options(statuses)

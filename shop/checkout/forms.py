@@ -22,7 +22,7 @@ class CheckoutForm(FlaskForm):
                     Length(max=100, message="Use at most 100 characters.")],
         render_kw={"autocomplete": "off"},
     )
-    comments = TextAreaField("Comments for us (optional)",
+    comments = TextAreaField("Comments for us",
                              validators=[Length(max=2000, message="Use at most 2,000 characters.")])
     # Digest of the cart as shown; placing the order checks it is still the same.
     fingerprint = HiddenField()

@@ -38,7 +38,8 @@ class ConfirmForm(FlaskForm):
 
 
 class ShipForm(FlaskForm):
-    carrier = StringField("Carrier", validators=[DataRequired(), Length(max=100)])
+    carrier = StringField("Carrier", validators=[DataRequired("Enter the carrier."),
+                                                 Length(max=100)])
     tracking = StringField("Tracking number", validators=[Optional(), Length(max=100)])
 
 

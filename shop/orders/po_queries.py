@@ -96,6 +96,10 @@ class LineProgress:
     def left_to_ship(self) -> Decimal:
         return max(Decimal("0"), self.to_deliver - self.shipped)
 
+    @property
+    def left_to_invoice(self) -> Decimal:
+        return max(Decimal("0"), self.shipped - self.invoiced)
+
 
 def progress(order: Order) -> dict[int, LineProgress]:
     promised = fulfilment.to_deliver(order)

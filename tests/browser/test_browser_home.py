@@ -15,3 +15,10 @@ def test_home_page_loads_over_https_from_gunicorn_clean_and_accessible(journey, 
     # The stylesheet and script came from the shop itself and were allowed by its CSP.
     assert page.evaluate("getComputedStyle(document.body).margin") is not None
     assert page.get_by_role("search").is_visible()
+
+
+def test_the_footer_sits_at_the_bottom_of_a_short_page(journey):
+    journey.goto("/login")  # a short page: far less than a window of content
+    page = journey.page
+    bottom = page.evaluate("document.querySelector('.site-footer').getBoundingClientRect().bottom")
+    assert abs(bottom - page.evaluate("window.innerHeight")) < 1  # no band of background below

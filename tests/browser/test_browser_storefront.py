@@ -94,7 +94,7 @@ def test_visitor_browses_searches_logs_in_orders_with_a_po_number_and_sees_the_o
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
     po_number = f"PO-BROWSER-{secrets.token_hex(3).upper()}"
     page.get_by_label("Purchase-order number").fill(po_number)
-    page.get_by_label("Comments for us (optional)").fill("Deliver to goods-in, gate 2.")
+    page.get_by_label("Comments for us").fill("Deliver to goods-in, gate 2.")
     journey.click(page.get_by_role("button", name="Place order"))
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("is placed")
