@@ -20,19 +20,70 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text
 
 from shop import create_app
+from shop.cxml import has_dtds
 from shop.extensions import db
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# ../shared beside the project; .ci/run sets SHOP_SHARED_DIR when the clone lives elsewhere.
+
+# ---------- reference files that are not in the repository (docs/testing.md) ----------
+
+# Real cXML and OCI documents (cxml/samples/, oci/) and the official cXML DTDs
+# (cxml/dtd/<version>/): ../shared beside the project, or wherever SHOP_SHARED_DIR says.
 SHARED = Path(os.environ.get("SHOP_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
+GET_SHARED = "set SHOP_SHARED_DIR to a folder holding cxml/ and oci/ (see docs/testing.md)"
+
+
+def _find_dtds() -> Path | None:
+    """The official DTDs as <version>/<file>.dtd: the shared copy, else the shop's own
+    (CXML_DTD_DIR, or instance/dtd where `make dtds` puts them)."""
+    own = Path(os.environ.get("CXML_DTD_DIR") or PROJECT_ROOT / "instance" / "dtd")
+    return next((folder for folder in (SHARED / "cxml" / "dtd", own) if has_dtds(folder)), None)
+
+
+DTD_DIR = _find_dtds()
+# The test apps' CXML_DTD_DIR: those DTDs, or a folder that does not exist (the shop has none).
+APP_DTD_DIR = DTD_DIR or SHARED / "cxml" / "dtd"
+GET_DTDS = ("run `make dtds` (downloads them into instance/dtd), or set CXML_DTD_DIR to a "
+            "folder of <version>/cXML.dtd, or SHOP_SHARED_DIR to a folder with cxml/dtd/")
 
 
 def shared_path(*parts: str) -> Path:
-    """A path under ../shared, or skip the test with a clear reason when it is absent."""
+    """A shared reference file or folder, or skip the test saying what is missing and how
+    to get it."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs {path} (the shared reference files, present only in the workplace)")
+        pytest.skip(f"needs {'/'.join(parts)} from the shared reference files, which are not in "
+                    f"the repository (nothing at {path}): {GET_SHARED}")
     return path
+
+
+def shared_names(folder: str, pattern: str) -> list[Any]:
+    """The shared files in ``folder`` matching ``pattern``, as names relative to it, for
+    ``parametrize``; without any, one parameter that skips saying why."""
+    base = SHARED / folder
+    names = sorted(path.relative_to(base).as_posix() for path in base.glob(pattern))
+    reason = (f"needs {folder}/{pattern} from the shared reference files, which are not in "
+              f"the repository (none under {base}): {GET_SHARED}")
+    return names or [pytest.param("(none)", marks=pytest.mark.skip(reason=reason))]
+
+
+def dtd_path(*parts: str) -> Path:
+    """The official cXML DTDs' folder, or a file in it; else skip the test saying how to
+    get them."""
+    if DTD_DIR is None:
+        pytest.skip(f"needs the official cXML DTDs, found neither in {SHARED / 'cxml' / 'dtd'} "
+                    f"nor in CXML_DTD_DIR or instance/dtd: {GET_DTDS}")
+    path = DTD_DIR.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"needs {'/'.join(parts)} in the DTD folder {DTD_DIR}: {GET_DTDS}")
+    return path
+
+
+@pytest.fixture
+def dtd_dir() -> Path:
+    """The official cXML DTDs' folder (``dtd_path()``): tests that need the DTDs, directly
+    or through the app's CXML_DTD_DIR, ask for it."""
+    return dtd_path()
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +127,7 @@ def app(_schema: None, database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": "shop.test",
-            "CXML_DTD_DIR": str(SHARED / "cxml" / "dtd"),
+            "CXML_DTD_DIR": str(APP_DTD_DIR),
             # Fixed keys, so tests never create key files in the real instance folder.
             "INBOUND_SECRET_PEPPER": "test-pepper",
             "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY,

@@ -11,16 +11,14 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests.conftest import FAST_TEST_HASH, SHARED, TEST_FERNET_KEY
+from tests.conftest import APP_DTD_DIR, FAST_TEST_HASH, TEST_FERNET_KEY
 
-DTD_DIR = SHARED / "cxml" / "dtd"
 STAFF = ("staff@northwind.test", "staff-demo-1")
 
 
@@ -29,15 +27,11 @@ class LiveShop:
     url: str
     app: Flask
 
-    @property
-    def dtd_dir(self) -> Path:
-        return DTD_DIR
-
 
 def live_config(database_url: str) -> dict[str, object]:
     return {
         "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-        "CXML_DTD_DIR": str(DTD_DIR), "INBOUND_SECRET_PEPPER": "test-pepper",
+        "CXML_DTD_DIR": str(APP_DTD_DIR), "INBOUND_SECRET_PEPPER": "test-pepper",
         "SHOP_ENCRYPTION_KEYS": TEST_FERNET_KEY, "OUTBOX_ALLOW_PRIVATE_TARGETS": True,
         "PASSWORD_HASH_METHOD": FAST_TEST_HASH,
     }

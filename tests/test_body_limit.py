@@ -15,7 +15,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from shop.body_limit import enforce_xml_body_limit, xml_body_limit
 from shop.extensions import csrf
-from tests.conftest import shared_path
+from tests.conftest import dtd_path
 
 LIMIT = 1000
 
@@ -166,7 +166,7 @@ def test_the_limit_works_as_a_blueprint_hook(client, endpoint):
 @pytest.mark.shared
 def test_the_413_answer_is_valid_cxml(client, endpoint):
     response = client.post("/_xml", data=b"x" * (LIMIT + 1), content_type="text/xml")
-    dtd = etree.DTD(str(shared_path("cxml", "dtd", "1.2.063", "cXML.dtd")))
+    dtd = etree.DTD(str(dtd_path("1.2.063", "cXML.dtd")))
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     root = etree.fromstring(response.data, parser)
     assert dtd.validate(root), dtd.error_log.filter_from_errors()

@@ -11,7 +11,7 @@ from flask.testing import FlaskCliRunner
 from shop.cxml import build_order_message
 from shop.cxml.cli import make_cli
 from tests import cxml_data as data
-from tests.conftest import shared_path
+from tests.conftest import dtd_path, shared_path
 
 pytestmark = pytest.mark.shared
 
@@ -74,7 +74,7 @@ def test_dtd_dir_option_and_environment(tmp_path: Path) -> None:
     by_option = runner.invoke(cli, ["validate", "--dtd-dir", str(empty), sample(*VALID_ORDER)])
     assert by_option.exit_code == 1
     assert "no local copy of cXML.dtd" in by_option.output
-    dtds = str(shared_path("cxml", "dtd"))
+    dtds = str(dtd_path())
     by_env = runner.invoke(cli, ["validate", sample(*VALID_ORDER)], env={"CXML_DTD_DIR": dtds})
     assert by_env.exit_code == 0, by_env.output
 

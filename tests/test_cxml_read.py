@@ -24,9 +24,7 @@ from shop.cxml import (
     read_cxml,
 )
 from shop.cxml.documents import PunchOutSetupResponse
-from tests.conftest import SHARED, shared_path
-
-SAMPLES = SHARED / "cxml" / "samples"
+from tests.conftest import shared_names, shared_path
 
 # Samples that are genuinely broken, with the reason each must be refused with.
 BROKEN = {
@@ -55,12 +53,8 @@ def read_sample(name: str) -> bytes:
     return shared_path("cxml", "samples", folder, file).read_bytes()
 
 
-def all_samples() -> list[str]:
-    return sorted(f"{p.parent.name}/{p.name}" for p in SAMPLES.glob("*/*.xml"))
-
-
 @pytest.mark.shared
-@pytest.mark.parametrize("name", all_samples() or ["(no shared samples)"])
+@pytest.mark.parametrize("name", shared_names("cxml/samples", "*/*.xml"))
 def test_every_sample_is_read_or_refused_precisely(name: str) -> None:
     body = read_sample(name)
     if name in BROKEN:

@@ -10,14 +10,8 @@ import pytest
 from shop.cxml import build_order_message, build_status_response, find_dtd, validate_cxml
 from shop.cxml.build_fulfill import build_ship_notice
 from tests import cxml_data as data
-from tests.conftest import shared_path
 
 pytestmark = pytest.mark.shared
-
-
-@pytest.fixture(scope="module")
-def dtd_dir() -> Path:
-    return shared_path("cxml", "dtd")
 
 
 @pytest.fixture

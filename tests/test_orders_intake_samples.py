@@ -21,13 +21,11 @@ from shop.orders.inbound import InboundDocument
 from shop.orders.models import Order, OrderSource
 from shop.orders.po_models import PurchaseOrder
 from shop.punchout.models import ConnectionMode
-from tests.conftest import SHARED, shared_path
+from tests.conftest import shared_names, shared_path
 from tests.intake_support import make_buyer_fixture, post_po, status_of  # noqa: F401
 
 pytestmark = pytest.mark.shared
 
-SAMPLES = sorted(p.name for p in (SHARED / "cxml" / "samples" / "order_request").glob("*.xml"))
-SAMPLES = SAMPLES or ["(none)"]
 ADDED_SECRET = "added-by-the-test"
 
 
@@ -45,7 +43,7 @@ def _with_secret(body: bytes) -> tuple[bytes, str]:
     return body[:position] + secret + body[position:], ADDED_SECRET
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", shared_names("cxml/samples/order_request", "*.xml"))
 def test_a_real_order_request_becomes_an_order(client: Any, make_buyer: Any,
                                                make_product: Any, name: str) -> None:
     body, secret = _with_secret(shared_path("cxml", "samples", "order_request",

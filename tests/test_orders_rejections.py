@@ -20,7 +20,7 @@ from shop.orders.inbound import InboundDocument, InboundStatus
 from shop.orders.models import Order
 from shop.orders.outbox import OutboxMessage, OutboxStatus
 from shop.orders.po_models import CatalogPolicy, OrderPolicy
-from tests.conftest import shared_path
+from tests.conftest import dtd_path
 from tests.fake_buyer import FakeBuyer, serve
 from tests.intake_support import (
     BUYER,
@@ -64,7 +64,7 @@ def the_rejection() -> cxml.ConfirmationRequest:
     [message] = messages()
     assert message.document_type == "ConfirmationRequest" and message.order_id is None
     assert OUTBOUND_SECRET.encode() not in message.body
-    result = cxml.validate_cxml(message.body, shared_path("cxml", "dtd"))
+    result = cxml.validate_cxml(message.body, dtd_path())
     assert result.valid, result.errors
     document = cxml.read_cxml(message.body)
     assert document.header is not None

@@ -17,7 +17,7 @@ from shop.orders import fulfilment
 from shop.orders.fulfilment_models import LineDecision
 from shop.orders.models import Order, OrderStatus
 from shop.orders.outbox import OutboxMessage
-from tests.conftest import shared_path
+from tests.conftest import dtd_path
 from tests.intake_support import (
     BUYER,
     SHOP,
@@ -48,7 +48,7 @@ def documents() -> list[tuple[str, bytes]]:
 
 
 def assert_valid(body: bytes) -> cxml.CXMLDocument:
-    result = cxml.validate_cxml(body, shared_path("cxml", "dtd"))
+    result = cxml.validate_cxml(body, dtd_path())
     assert result.valid, result.errors
     return cxml.read_cxml(body)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import log_in_session, shared_path
+from conftest import dtd_path, log_in_session, shared_path
 from punchout_support import (  # noqa: F401
     BUYER,
     RETURN_URL,
@@ -42,7 +42,7 @@ def test_setup_answers_a_start_page_that_logs_the_buyer_in(client, make_connecti
 def test_the_answer_is_valid_cxml(client, make_connection):
     make_connection()
     response = post_setup(client, setup_request())
-    result = cxml.validate_cxml(response.data, shared_path("cxml", "dtd"))
+    result = cxml.validate_cxml(response.data, dtd_path())
     assert result.valid, result.errors
 
 
@@ -79,7 +79,7 @@ def test_profile_request_lists_this_url_and_the_order_url(client, make_connectio
     assert isinstance(profile, cxml.ProfileResponse)
     assert profile.transactions["PunchOutSetupRequest"] == "http://shop.test/punchout/setup"
     assert profile.transactions["OrderRequest"] == "http://shop.test/orders/cxml"
-    assert cxml.validate_cxml(response.data, shared_path("cxml", "dtd")).valid
+    assert cxml.validate_cxml(response.data, dtd_path()).valid
 
 
 def test_a_profile_request_with_a_wrong_secret_is_401(client, make_connection):

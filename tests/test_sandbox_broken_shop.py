@@ -22,9 +22,7 @@ from shop import cxml
 from shop.sandbox.connect import Credentials
 from shop.sandbox.profiles import get_profile
 from shop.sandbox.runner import Target, run_journey
-from tests.sandbox_support import DTD_DIR
 
-pytestmark = pytest.mark.shared
 Defect = Callable[[bytes], bytes]
 RETURN_URL = "http://127.0.0.1:1/sandbox/receive/run-test"
 
@@ -124,23 +122,26 @@ def _cxml_cart(defect: Defect) -> Callable[[dict[str, str]], str]:
     return cart
 
 
-def _run(serve, cart, profile_key="oracle"):
+def _run(serve, cart, profile_key="oracle", dtd_dir=None):
+    """The journey against a fake supplier; the DTD step is skipped unless ``dtd_dir``."""
     url = serve(fake_supplier(cart))
-    target = Target.for_shop(url, dtd_dir=DTD_DIR, return_url=RETURN_URL)
+    target = Target.for_shop(url, dtd_dir=dtd_dir, return_url=RETURN_URL)
     return run_journey(get_profile(profile_key), target,
                        lambda: Credentials("Fake supplier", "secret", oci_password="pw"),
                        lines=1)
 
 
-def test_a_correct_fake_passes(serve):
-    report = _run(serve, _cxml_cart(lambda body: body))
+@pytest.mark.shared
+def test_a_correct_fake_passes(serve, dtd_dir):
+    report = _run(serve, _cxml_cart(lambda body: body), dtd_dir=dtd_dir)
     assert report.passed, report.to_text()
 
 
-def test_wrong_buyer_cookie_fails_the_lint(serve):
+@pytest.mark.shared
+def test_wrong_buyer_cookie_fails_the_lint(serve, dtd_dir):
     report = _run(serve, _cxml_cart(
         lambda body: re.sub(rb"<BuyerCookie>[^<]*</BuyerCookie>",
-                            b"<BuyerCookie>someone-else</BuyerCookie>", body)))
+                            b"<BuyerCookie>someone-else</BuyerCookie>", body)), dtd_dir=dtd_dir)
     assert not report.passed
     lint = report.step_named("lint")
     assert not lint.passed
@@ -149,21 +150,23 @@ def test_wrong_buyer_cookie_fails_the_lint(serve):
     assert report.step_named("order") is None  # a buyer never orders an unmatched cart
 
 
-def test_missing_buyer_cookie_is_caught(serve):
+@pytest.mark.shared
+def test_missing_buyer_cookie_is_caught(serve, dtd_dir):
     report = _run(serve, _cxml_cart(
-        lambda body: re.sub(rb"<BuyerCookie>[^<]*</BuyerCookie>", b"", body)))
+        lambda body: re.sub(rb"<BuyerCookie>[^<]*</BuyerCookie>", b"", body)), dtd_dir=dtd_dir)
     assert "BuyerCookie is missing" in report.step_named("lint").detail
     assert not report.step_named("dtd").passed  # the DTD requires it as well
 
 
-def test_dtd_invalid_order_message_fails_the_dtd_step(serve):
+@pytest.mark.shared
+def test_dtd_invalid_order_message_fails_the_dtd_step(serve, dtd_dir):
     # Classification before UnitOfMeasure: every value is there, the order is wrong.
     def swap(body: bytes) -> bytes:
         unit = re.search(rb"<UnitOfMeasure>EA</UnitOfMeasure>", body).group(0)
         body = body.replace(unit, b"", 1)
         return body.replace(b"</Classification>", b"</Classification>" + unit, 1)
 
-    report = _run(serve, _cxml_cart(swap))
+    report = _run(serve, _cxml_cart(swap), dtd_dir=dtd_dir)
     assert report.step_named("lint").passed
     dtd = report.step_named("dtd")
     assert not dtd.passed and "not valid against its DTD" in dtd.detail

@@ -15,7 +15,6 @@ from shop.sandbox.connect import derived_secret
 from shop.sandbox.models import SandboxDocument, SandboxRequisition
 from shop.sandbox.profiles import get_profile
 
-pytestmark = pytest.mark.shared
 NOW = datetime(2030, 1, 10, 9, 30, tzinfo=UTC)
 
 
@@ -41,6 +40,8 @@ def _post(client, body: bytes, profile: str = "coupa"):
     return response, status
 
 
+@pytest.mark.shared
+@pytest.mark.usefixtures("dtd_dir")  # the app validates against its CXML_DTD_DIR
 def test_a_valid_confirmation_is_accepted_and_linked_to_its_requisition(client):
     requisition = SandboxRequisition(token="t1", profile="coupa", punchout_url="x",
                                      order_id="CPA-00001")
@@ -70,6 +71,8 @@ def test_wrong_secret_or_sender_is_refused_with_401(client):
     assert len(documents) == 3 and not any(d.authenticated for d in documents)
 
 
+@pytest.mark.shared
+@pytest.mark.usefixtures("dtd_dir")
 def test_a_document_invalid_against_its_dtd_is_refused_with_400(client):
     body = _confirmation(derived_secret("coupa", "outbound"))
     body = body.replace(b'type="detail"', b'type="maybe"')

@@ -155,6 +155,7 @@ def _punch_out(browser, url, **fields) -> tuple[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.shared
+@pytest.mark.usefixtures("dtd_dir")  # the cart and the documents are checked against the DTDs
 def test_whole_journey_in_the_browser_with_documents_in_the_inbox(live_shop):
     browser = _staff_browser(live_shop)
     requisition_url, html = _punch_out(browser, live_shop.url, profile="coupa",

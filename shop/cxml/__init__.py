@@ -70,7 +70,7 @@ from shop.cxml.fulfillment import (
 from shop.cxml.parse import parse_xml
 from shop.cxml.read import read_cxml
 from shop.cxml.read_parts import parse_datetime
-from shop.cxml.validate import ValidationResult, find_dtd, validate_cxml
+from shop.cxml.validate import ValidationResult, find_dtd, has_dtds, validate_cxml
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -128,6 +128,7 @@ __all__ = [
     "build_ship_notice",
     "build_status_response",
     "find_dtd",
+    "has_dtds",
     "new_payload_id",
     "parse_datetime",
     "parse_xml",

@@ -132,6 +132,11 @@ def find_dtd(dtd_dir: Path, version: str, dtd_file: str) -> tuple[Path, str] | N
     return dtd_dir / name / dtd_file, name
 
 
+def has_dtds(dtd_dir: Path) -> bool:
+    """Whether a folder holds the official DTDs: a ``<version>/cXML.dtd`` of any version."""
+    return find_dtd(dtd_dir, DEFAULT_VERSION, "cXML.dtd") is not None
+
+
 @lru_cache(maxsize=32)
 def _load_dtd(path: str) -> tuple[Any, threading.Lock]:
     """A parsed DTD (cached: the large cXML DTDs take a moment to load) and its lock."""

@@ -23,10 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.browser.tls import Certificate
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# ../shared beside the project, or where .ci/run says (as in tests/conftest.py).
-SHARED = Path(os.environ.get("SHOP_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
+from tests.conftest import DTD_DIR, PROJECT_ROOT
 
 # How the demo data gets into the fresh database: the demo shop of the README (its schema,
 # about 300 products, the demo companies, contract prices and logins), as `make run` does.
@@ -86,9 +83,8 @@ class ShopServer:
             PYTHONPATH=str(PROJECT_ROOT),
             PYTHONUNBUFFERED="1",
         )
-        dtds = SHARED / "cxml" / "dtd"
-        if dtds.is_dir():
-            env["CXML_DTD_DIR"] = str(dtds)
+        if DTD_DIR is not None:  # the official DTDs the tests found (tests/conftest.py)
+            env["CXML_DTD_DIR"] = str(DTD_DIR)
         env.update(self.extra_env)
         return env
 

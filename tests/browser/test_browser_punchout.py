@@ -25,14 +25,14 @@ from tests.browser.punchout import (
     punchout_setup,
     requisition_lines,
 )
-from tests.browser.shop_server import SHARED, ShopServer
+from tests.browser.shop_server import ShopServer
+from tests.conftest import dtd_path
 
-# The order messages are validated against the official DTDs of ../shared.
+# The order messages are validated against the official DTDs (tests/conftest.py).
 pytestmark = pytest.mark.shared
 
 PAPER = "Copy paper A4, 80 g/m², ream of 500 sheets, white"
 PAPER_SKU = "OFF-10015"
-DTDS = SHARED / "cxml" / "dtd"
 
 
 def shop_for_paper(journey: Journey, where: Page | Frame, quantity: str) -> None:
@@ -52,10 +52,9 @@ def open_cart(journey: Journey, where: Page | Frame) -> None:
 
 def assert_order_message(cart: ReceivedCart, buyer_cookie: str, quantity: int) -> None:
     """The buyer received a valid PunchOutOrderMessage for its session with the line."""
-    if not DTDS.is_dir():
-        pytest.skip(f"needs the official DTDs in {DTDS} (../shared)")
+    dtds = dtd_path()  # skips the test without them
     assert cart.cxml is not None, f"no cXML field in {list(cart.form)}"
-    validation = validate_cxml(cart.cxml.encode("utf-8"), DTDS)
+    validation = validate_cxml(cart.cxml.encode("utf-8"), dtds)
     assert validation.valid, validation.errors
     message = order_message(cart)
     assert message.buyer_cookie == buyer_cookie

@@ -34,9 +34,9 @@ from shop.sandbox.connect import profile_credentials
 from shop.sandbox.documents import BuyerIdentity, RequisitionLine, build_order
 from shop.sandbox.profiles import get_profile
 from tests.browser.journey import Journey
-from tests.browser.shop_server import SHARED, ShopServer
+from tests.browser.shop_server import ShopServer
 
-# The inbox checks each document against the official DTDs of ../shared.
+# The inbox checks each document against the official DTDs (tests/conftest.py).
 pytestmark = pytest.mark.shared
 
 STAFF_EMAIL = "staff@northwind.test"
@@ -130,10 +130,9 @@ def log_in_as_staff(journey: Journey) -> None:
     journey.click(page.get_by_role("button", name="Log in"))
 
 
+@pytest.mark.usefixtures("dtd_dir")
 def test_staff_confirm_ship_and_invoice_a_po_and_the_buyers_inbox_gets_each_document(
         journey: Journey, shop_server: ShopServer) -> None:
-    if not (SHARED / "cxml" / "dtd").is_dir():
-        pytest.skip(f"needs the official DTDs in {SHARED / 'cxml' / 'dtd'} (../shared)")
     connect_buyer(shop_server)
     order_id = send_purchase_order(shop_server)
     page = journey.page
