@@ -30,7 +30,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Real cXML and OCI documents (cxml/samples/, oci/) and the official cXML DTDs
 # (cxml/dtd/<version>/): ../shared beside the project, or wherever SHOP_SHARED_DIR says.
 SHARED = Path(os.environ.get("SHOP_SHARED_DIR") or PROJECT_ROOT.parent / "shared")
-GET_SHARED = "set SHOP_SHARED_DIR to a folder holding cxml/ and oci/ (see docs/testing.md)"
 
 
 def _find_dtds() -> Path | None:
@@ -44,7 +43,7 @@ DTD_DIR = _find_dtds()
 # The test apps' CXML_DTD_DIR: those DTDs, or a folder that does not exist (the shop has none).
 APP_DTD_DIR = DTD_DIR or SHARED / "cxml" / "dtd"
 GET_DTDS = ("run `make dtds` (downloads them into instance/dtd), or set CXML_DTD_DIR to a "
-            "folder of <version>/cXML.dtd, or SHOP_SHARED_DIR to a folder with cxml/dtd/")
+            "folder of <version>/cXML.dtd (docs/testing.md)")
 
 
 def shared_path(*parts: str) -> Path:
@@ -52,8 +51,7 @@ def shared_path(*parts: str) -> Path:
     to get it."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs {'/'.join(parts)} from the shared reference files, which are not in "
-                    f"the repository (nothing at {path}): {GET_SHARED}")
+        pytest.skip(_needs_shared("/".join(parts)))
     return path
 
 
@@ -62,17 +60,22 @@ def shared_names(folder: str, pattern: str) -> list[Any]:
     ``parametrize``; without any, one parameter that skips saying why."""
     base = SHARED / folder
     names = sorted(path.relative_to(base).as_posix() for path in base.glob(pattern))
-    reason = (f"needs {folder}/{pattern} from the shared reference files, which are not in "
-              f"the repository (none under {base}): {GET_SHARED}")
+    reason = _needs_shared(f"{folder}/{pattern}")
     return names or [pytest.param("(none)", marks=pytest.mark.skip(reason=reason))]
+
+
+def _needs_shared(what: str) -> str:
+    return (f"needs {what} from the shared reference files, which are not in the repository "
+            f"(looked in {SHARED}): set SHOP_SHARED_DIR to the folder that holds cxml/ and oci/ "
+            "(docs/testing.md)")
 
 
 def dtd_path(*parts: str) -> Path:
     """The official cXML DTDs' folder, or a file in it; else skip the test saying how to
     get them."""
     if DTD_DIR is None:
-        pytest.skip(f"needs the official cXML DTDs, found neither in {SHARED / 'cxml' / 'dtd'} "
-                    f"nor in CXML_DTD_DIR or instance/dtd: {GET_DTDS}")
+        pytest.skip(f"needs the official cXML DTDs (none in {SHARED / 'cxml' / 'dtd'}, "
+                    f"CXML_DTD_DIR or instance/dtd): {GET_DTDS}")
     path = DTD_DIR.joinpath(*parts)
     if not path.exists():
         pytest.skip(f"needs {'/'.join(parts)} in the DTD folder {DTD_DIR}: {GET_DTDS}")
