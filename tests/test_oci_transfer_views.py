@@ -353,6 +353,7 @@ def test_a_detail_session_cannot_transfer(client, make_oci_connection, oci_catal
 # ---------- a real catalog's OCI form ----------
 
 
+@pytest.mark.shared
 def test_the_lines_of_a_real_oci_form_survive_the_shop_round_trip(
         client, make_oci_connection, make_product, oci_catalog):
     """The ten lines a real catalog sent (meplato's capture) go through our cart unchanged."""

@@ -39,6 +39,7 @@ def test_setup_answers_a_start_page_that_logs_the_buyer_in(client, make_connecti
     assert "Shopping for <strong>Acme Ariba</strong>" in home.text
 
 
+@pytest.mark.shared
 def test_the_answer_is_valid_cxml(client, make_connection):
     make_connection()
     response = post_setup(client, setup_request())
@@ -67,6 +68,7 @@ def test_the_setup_endpoint_needs_no_csrf_token_and_ignores_cookies(client, make
     assert status_of(post_setup(client, setup_request()))[0] == 200
 
 
+@pytest.mark.shared
 def test_profile_request_lists_this_url_and_the_order_url(client, make_connection):
     make_connection()
     header = cxml.Header(
@@ -183,6 +185,7 @@ def test_source_operation_is_450(client, make_connection):
     assert code == 450 and "source" in status_text
 
 
+@pytest.mark.shared
 def test_other_documents_are_450(client, make_connection):
     make_connection()
     body = shared_path("cxml", "samples", "order_request",

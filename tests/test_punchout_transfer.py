@@ -81,6 +81,7 @@ def order_message(page) -> tuple[bytes, str]:
     return raw, name
 
 
+@pytest.mark.shared
 def test_create_round_trip_sends_a_valid_order_message(client, make_connection, catalog):
     make_connection()
     po = punch_in(client, setup_request(buyer_cookie="Ariba-Cookie-42/α"))
@@ -148,6 +149,7 @@ def test_transfer_ends_the_session_and_logs_the_document(client, make_connection
     assert kinds == ["PunchOutSetupRequest", "Response", "PunchOutOrderMessage"]
 
 
+@pytest.mark.shared
 def test_base64_field_and_target_per_connection(client, make_connection, catalog):
     make_connection(return_field=ReturnField.BASE64, form_target="_parent")
     po = punch_in(client, setup_request())
@@ -202,6 +204,7 @@ def test_inspect_is_read_only_and_returns_nothing(client, make_connection, catal
     assert message.items == () and message.total.amount == 0
 
 
+@pytest.mark.shared
 def test_cancel_returns_an_empty_cart(client, make_connection, catalog):
     make_connection()
     po = punch_in(client, setup_request(buyer_cookie="c-9"))
@@ -269,6 +272,7 @@ def test_transfer_needs_a_session_and_a_csrf_token(client, make_connection, cata
     assert client.post("/punchout/transfer").status_code == 400
 
 
+@pytest.mark.shared
 def test_older_cxml_versions_get_a_document_valid_for_them(client, make_connection, catalog):
     make_connection(cxml_version="1.2.014")
     po = punch_in(client, setup_request())
