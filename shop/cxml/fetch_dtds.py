@@ -26,6 +26,16 @@ VERSIONS = (
 FILES = ("cXML.dtd", "Fulfill.dtd", "InvoiceDetail.dtd")
 MAX_DTD_BYTES = 5 * 1024 * 1024  # the largest official DTDs are well under 1 MB
 TIMEOUT = 30
+# What to do when this machine cannot download them.
+INSTEAD = (
+    "Without access to xml.cxml.org, fetch the DTDs on a machine that has it (`make dtds`, or\n"
+    "`python -m shop.cxml.fetch_dtds DEST`) and copy the folder here as {dest}, or point\n"
+    "CXML_DTD_DIR at any folder laid out as <version>/<file>.dtd (e.g. 1.2.063/cXML.dtd)."
+)
+
+
+class DownloadFailed(Exception):
+    """A DTD could not be downloaded; the message names the URL and the reason."""
 
 
 def fetch(url: str) -> bytes | None:
@@ -36,11 +46,13 @@ def fetch(url: str) -> bytes | None:
     except urllib.error.HTTPError as exc:
         if exc.code == 404:
             return None
-        raise
+        raise DownloadFailed(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except OSError as exc:  # URLError (no DNS, refused, TLS) and timeouts
+        raise DownloadFailed(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from None
     if len(body) > MAX_DTD_BYTES:
-        raise ValueError(f"{url} is larger than {MAX_DTD_BYTES} bytes")
+        raise DownloadFailed(f"{url} is larger than {MAX_DTD_BYTES} bytes")
     if b"<!ELEMENT" not in body:
-        raise ValueError(f"{url} does not look like a DTD")
+        raise DownloadFailed(f"{url} does not look like a DTD")
     return body
 
 
@@ -70,7 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         written = download(args.dest, args.versions or VERSIONS)
-    except (OSError, ValueError) as exc:
+    except DownloadFailed as exc:
+        print(f"error: {exc}\n{INSTEAD.format(dest=args.dest)}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the destination cannot be written
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"{written} DTD file(s) in {args.dest}")
