@@ -173,6 +173,17 @@ def test_dtd_invalid_order_message_fails_the_dtd_step(serve, dtd_dir):
     assert not report.passed
 
 
+def test_without_dtds_only_the_dtd_step_fails_and_says_how_to_install_them(serve, tmp_path):
+    report = _run(serve, _cxml_cart(lambda body: body), dtd_dir=tmp_path / "dtd")
+    dtd = report.step_named("dtd")
+    assert not dtd.passed
+    assert dtd.detail == (f"the official cXML DTDs are not installed (none in {tmp_path / 'dtd'}):"
+                          " run `make dtds` or set CXML_DTD_DIR, or pass --skip-dtd to run "
+                          "without this check")
+    assert [step.name for step in report.steps if not step.passed] == ["dtd"]
+    assert report.step_named("order").passed  # the journey goes on to the order
+
+
 def test_missing_classification_fails_the_lint(serve):
     report = _run(serve, _cxml_cart(
         lambda body: re.sub(rb"<Classification[^>]*>[^<]*</Classification>", b"", body)))

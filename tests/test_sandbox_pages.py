@@ -73,6 +73,18 @@ def test_show_the_supplier_follows_the_chosen_profile_by_default(app, staff):
                       ("ariba", "iframe"): "iframe"}  # a choice made by hand is kept
 
 
+def test_cli_lines_skip_the_dtd_check_only_when_the_shop_has_no_dtds(app, staff, tmp_path):
+    app.config["CXML_DTD_DIR"] = str(tmp_path / "dtd")  # a fresh demo: `make dtds` never ran
+    page = unescape(staff.get("/sandbox/").text)
+    assert "sandbox run --profile coupa --shop-url http://shop.test --skip-dtd</code>" in page
+    assert "DTDs are not installed" in page and "make dtds" in page
+    (tmp_path / "dtd" / "1.2.063").mkdir(parents=True)
+    (tmp_path / "dtd" / "1.2.063" / "cXML.dtd").write_text("<!ELEMENT cXML ANY>")
+    page = unescape(staff.get("/sandbox/").text)
+    assert "sandbox run --profile coupa --shop-url http://shop.test</code>" in page
+    assert "--skip-dtd" not in page
+
+
 def test_the_pass_outlives_a_session_switch_but_not_forgery(staff):
     staff.get("/sandbox/")
     staff.post("/logout", data={"csrf_token": csrf_token(staff.get("/account").text)})

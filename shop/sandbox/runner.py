@@ -329,7 +329,7 @@ def decode_cart_field(fields: Sequence[tuple[str, str]], wanted: str) -> tuple[b
 
 def dtd_note(body: bytes, dtd_dir: Path | None) -> str:
     """"DTD-valid", or StepFailed naming the first errors."""
-    if dtd_dir is None or not dtd_dir.is_dir():
+    if dtd_dir is None or not cxml.has_dtds(dtd_dir):
         return "DTD not checked (no local DTDs)"
     result = cxml.validate_cxml(body, dtd_dir)
     if not result.valid:
@@ -345,9 +345,10 @@ def dtd_step(report: Report, name: str, body: bytes, dtd_dir: Path | None) -> No
             if dtd_dir is None:
                 done("skipped (--skip-dtd)")
                 return
-            if not dtd_dir.is_dir():
-                raise StepFailed(f"no DTD folder at {dtd_dir}: run `make dtds` or set "
-                                 "CXML_DTD_DIR (or pass --skip-dtd)")
+            if not cxml.has_dtds(dtd_dir):
+                raise StepFailed(f"the official cXML DTDs are not installed (none in {dtd_dir}):"
+                                 " run `make dtds` or set CXML_DTD_DIR, or pass --skip-dtd to "
+                                 "run without this check")
             done(dtd_note(body, dtd_dir))
     except StepFailed:
         pass  # the journey goes on: the other checks still tell the supplier something

@@ -88,8 +88,11 @@ def index() -> str:
         for r in requisitions if r.return_format.startswith("cxml")
     ]
     connections = {key: find_connection(profile) for key, profile in PROFILES.items()}
+    # Without DTDs the runner's DTD step would fail a journey that otherwise passes: the
+    # CLI lines shown then skip it, and the page says how to install them.
     return render_template("sandbox/index.html", form=form, profiles=PROFILES,
-                           connections=connections, requisitions=requisitions)
+                           connections=connections, requisitions=requisitions,
+                           dtds_installed=cxml.has_dtds(_dtd_dir()))
 
 
 @bp.post("/connect/<profile_key>")
