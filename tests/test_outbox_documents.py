@@ -1,6 +1,7 @@
 """Confirm, ship, invoice and cancel: the use cases, their CLI, and the documents they write.
 
-Every outbound document is validated against the official DTDs in ../shared/cxml/dtd.
+Every outbound document is validated against the official DTDs (``dtd_path()``: the shared
+copy, or the one `make dtds` fetched).
 """
 
 from __future__ import annotations
