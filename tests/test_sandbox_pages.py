@@ -209,7 +209,6 @@ def test_whole_journey_in_the_browser_with_documents_in_the_inbox(live_shop):
 
 
 @pytest.mark.slow
-@pytest.mark.shared
 def test_same_window_oci_entry_and_edit_buttons(live_shop):
     browser = _staff_browser(live_shop)
     url, html = _punch_out(browser, live_shop.url, profile="sap-oci5",
@@ -221,7 +220,6 @@ def test_same_window_oci_entry_and_edit_buttons(live_shop):
 
 
 @pytest.mark.slow
-@pytest.mark.shared
 def test_the_default_presentation_is_the_profiles(live_shop):
     browser = _staff_browser(live_shop)
     _, html = _punch_out(browser, live_shop.url, profile="oracle", presentation="profile")
@@ -231,7 +229,6 @@ def test_the_default_presentation_is_the_profiles(live_shop):
 
 
 @pytest.mark.slow
-@pytest.mark.shared
 def test_another_suppliers_shop_with_typed_credentials(live_shop):
     from shop.punchout import services as punchout
 
