@@ -139,19 +139,21 @@ class Soak:
     def kill_one(self) -> None:
         with requests.Session() as http:
             http.headers["User-Agent"] = USER_AGENT
+            within = 0.08  # seconds after the request starts; halved after each miss
             for _try in range(KILL_TRIES):
                 document = self.buyer.new_document("killed", lines=KILL_LINES)
                 document.fault_target = True
                 try:
                     kill = soak_faults.kill_mid_request(
                         self.server, self.engine, document, self.ledger,
-                        after_commit=len(self.kills) % 2 == 1)
+                        after_commit=len(self.kills) % 2 == 1, within=within)
                 finally:
                     self.buyer.deliver(http, document, fault_target=True)  # the retry
                 if kill.killed:
                     self.kills.append(kill.phase)
                     return
                 self.ledger.count(f"kill missed: {kill.phase}")
+                within /= 2
         self.ledger.problem(f"no SIGKILL landed mid-request in {KILL_TRIES} tries")
 
     def guarded(self, name: str, action: Callable[[], None]) -> None:

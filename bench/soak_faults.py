@@ -1,8 +1,9 @@
 """The faults the soak injects, each one real: no code of the shop is replaced.
 
-* ``kill_mid_request``: a purchase order is sent over a raw socket; the gunicorn worker that
-  accepted that very connection (found through /proc: the socket's inode among the worker's
-  file descriptors) gets SIGKILL while the request is in flight. The buyer sees the
+* ``kill_mid_request``: a purchase order is sent over a raw socket, all but its last byte;
+  the gunicorn worker that accepted that very connection (found through /proc: the socket's
+  inode among the worker's file descriptors) waits for that byte while it is found. Then the
+  byte goes, and the worker gets SIGKILL while the request is in flight. The buyer sees the
   connection drop and sends the same bytes again.
 * ``database_outage``: PostgreSQL refuses connections to the shop's database
   (``ALTER DATABASE … ALLOW_CONNECTIONS false``) and every open one is terminated
@@ -75,12 +76,13 @@ def worker_holding(server: Server, client_port: int) -> int | None:
 
 
 def _raw_request(server: Server, body: bytes) -> socket.socket:
+    """A connection that has sent the request but the last byte of ``body``."""
     host = urlsplit(server.url).netloc
     head = (f"POST /orders/cxml HTTP/1.1\r\nHost: {host}\r\n"
             "Content-Type: text/xml; charset=utf-8\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
     sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
-    sock.sendall(head + body)
+    sock.sendall(head + body[:-1])
     return sock
 
 
@@ -114,9 +116,10 @@ def _wait_stored(engine: Engine, payload_id: str, sock: socket.socket) -> None:
 
 
 def kill_mid_request(server: Server, engine: Engine, document: Document, ledger: Ledger,
-                     after_commit: bool = False) -> Kill:
+                     after_commit: bool = False, within: float = 0.08) -> Kill:
     """Send ``document`` and SIGKILL the worker serving it before it answers: at a random
-    moment, or ``after_commit`` (the document stored, the order not made yet)."""
+    moment in the first ``within`` seconds of the request, or ``after_commit`` (the document
+    stored, the order not made yet)."""
     started = time.monotonic()
     with _raw_request(server, document.body) as sock:
         client_port = sock.getsockname()[1]
@@ -126,11 +129,13 @@ def kill_mid_request(server: Server, engine: Engine, document: Document, ledger:
             if pid is None:
                 time.sleep(0.002)
         if pid is None:
+            sock.sendall(document.body[-1:])
             return Kill(False, "no worker took the connection")
+        sock.sendall(document.body[-1:])  # the worker found, the request runs from here
         if after_commit:
             _wait_stored(engine, document.payload_id, sock)
         else:
-            time.sleep(random.uniform(0.0, 0.08))  # somewhere inside the request
+            time.sleep(random.uniform(0.0, within))  # somewhere inside the request
         if select.select([sock], [], [], 0)[0]:
             ledger.call("buyer", started, 200, fault_target=True)
             return Kill(False, "answered before the kill")
