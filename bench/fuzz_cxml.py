@@ -14,6 +14,7 @@ toolkit builds itself; it lives in a temporary folder, so nothing is written nex
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import tempfile
@@ -44,8 +45,9 @@ def one_input(data: bytes) -> None:
 
 
 def seed_corpus(folder: Path) -> None:
-    """Real documents from ../shared, and documents built by the toolkit."""
-    samples = ROOT.parent / "shared" / "cxml" / "samples"
+    """Real documents from ../shared (or SHOP_SHARED_DIR), and documents built by the toolkit."""
+    shared = Path(os.environ.get("SHOP_SHARED_DIR") or ROOT.parent / "shared")
+    samples = shared / "cxml" / "samples"
     for number, path in enumerate(sorted(samples.rglob("*.xml")) if samples.exists() else []):
         shutil.copy(path, folder / f"sample-{number}.xml")
     from cxml_data import header, order_request  # tests/cxml_data.py
