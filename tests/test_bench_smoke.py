@@ -23,7 +23,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
 
 
-def bench_database(test_url: str, suffix: str = "_bench") -> str | None:
+def bench_database(test_url: str, suffix: str) -> str | None:
     """A throwaway PostgreSQL database beside the test database (None on SQLite)."""
     if not test_url.startswith("postgresql"):
         return None
@@ -39,24 +39,32 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
 
 
-def test_bench_runs_every_scenario_with_right_answers(tmp_path, database_url):
-    if shutil.which("wrk") is None:
-        pytest.skip("needs wrk (apt-get install wrk; .ci/run installs it)")
+def run_bench_script(arguments: list[str], database_url: str, suffix: str,
+                     timeout: int) -> subprocess.CompletedProcess[str]:
+    """Run a benchmark script as `make bench` would; on PostgreSQL in a database of its own
+    (the test database's name + ``suffix``), dropped afterwards."""
     env = {key: value for key, value in os.environ.items() if key != "BENCH_DATABASE_URL"}
-    pg_url = bench_database(database_url)
+    pg_url = bench_database(database_url, suffix)
     if pg_url:
         env["BENCH_DATABASE_URL"] = pg_url
-    output = tmp_path / "results.json"
     try:
-        result = subprocess.run(
-            [sys.executable, "bench/run.py", "--products", "400", "--duration", "1",
-             "--slice", "1", "--warmup", "0", "--workers", "2", "--transfers", "2",
-             "--order-lines", "100", "--order-rounds", "1", "--output", str(output)],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=240,
-        )
+        return subprocess.run([sys.executable, *arguments], cwd=PROJECT_ROOT, env=env,
+                              capture_output=True, text=True, timeout=timeout)
     finally:
         if pg_url:
             drop_database(pg_url)
+
+
+def test_bench_runs_every_scenario_with_right_answers(tmp_path, database_url):
+    if shutil.which("wrk") is None:
+        pytest.skip("needs wrk (apt-get install wrk; .ci/run installs it)")
+    output = tmp_path / "results.json"
+    result = run_bench_script(
+        ["bench/run.py", "--products", "400", "--duration", "1", "--slice", "1", "--warmup", "0",
+         "--workers", "2", "--transfers", "2", "--order-lines", "100", "--order-rounds", "1",
+         "--output", str(output)],
+        database_url, "_bench", timeout=240,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "| scenario | req/s |" in result.stdout
 
@@ -89,18 +97,8 @@ def test_cxml_read_bench_reads_and_rebuilds_the_same_lines():
 
 
 def test_setup_cost_bench_measures_real_setups(database_url):
-    env = {key: value for key, value in os.environ.items() if key != "BENCH_DATABASE_URL"}
-    pg_url = bench_database(database_url, "_cost")
-    if pg_url:
-        env["BENCH_DATABASE_URL"] = pg_url
-    try:
-        result = subprocess.run(
-            [sys.executable, "bench/setup_cost.py", "--requests", "20"],
-            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180,
-        )
-    finally:
-        if pg_url:
-            drop_database(pg_url)
+    result = run_bench_script(["bench/setup_cost.py", "--requests", "20"], database_url,
+                              "_cost", timeout=180)
     # Every setup it times must have been answered 200 (the script asserts each answer).
     assert result.returncode == 0, result.stderr[-3000:]
     assert "PunchOutSetupRequest (test client)" in result.stdout
