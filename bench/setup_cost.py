@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, Text, insert, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -78,7 +78,7 @@ def cxml_work(template: bytes) -> Callable[[], object]:
     return run
 
 
-def smallest_write(engine: object, template: bytes) -> Callable[[], object]:
+def smallest_write(engine: Engine, template: bytes) -> Callable[[], object]:
     """(b): one read, four INSERTs, COMMIT, on scratch tables shaped like the shop's."""
     metadata = MetaData()
     sessions = Table("cost_sessions", metadata, Column("id", Integer, primary_key=True),
@@ -87,17 +87,18 @@ def smallest_write(engine: object, template: bytes) -> Callable[[], object]:
                    Column("session_id", Integer), Column("token_hash", String(64), unique=True))
     messages = Table("cost_messages", metadata, Column("id", Integer, primary_key=True),
                      Column("session_id", Integer), Column("body", Text))
-    metadata.drop_all(engine)  # type: ignore[arg-type]
-    metadata.create_all(engine)  # type: ignore[arg-type]
+    metadata.drop_all(engine)
+    metadata.create_all(engine)
     request_text, answer_text = template.decode(), "r" * 500
 
     def run() -> None:
         key = uuid.uuid4().hex
-        with engine.begin() as connection:  # type: ignore[attr-defined]
+        with engine.begin() as connection:
             connection.execute(select(sessions.c.id).where(sessions.c.id == 1)).first()
             session_id = connection.execute(
                 insert(sessions).values(payload_id=key, data=request_text[:600])
-            ).inserted_primary_key[0]
+                .returning(sessions.c.id)
+            ).scalar_one()
             connection.execute(insert(tokens).values(session_id=session_id, token_hash=key * 2))
             connection.execute(insert(messages), [{"session_id": session_id, "body": request_text},
                                                   {"session_id": session_id, "body": answer_text}])
