@@ -8,10 +8,12 @@ browser or a procurement system gets them.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -55,6 +57,15 @@ class Secrets:
         return {"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": self.secret_key,
                 "PUNCHOUT_PEPPER": self.pepper, "INBOUND_SECRET_PEPPER": self.pepper,
                 "SHOP_ENCRYPTION_KEYS": self.encryption_key}
+
+
+def bench_database(work: Path) -> str:
+    """The database a benchmark runs on: BENCH_DATABASE_URL (a throwaway PostgreSQL
+    database, dropped and created here) or a new SQLite file in ``work``."""
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work / 'bench.db'}"
+    if url.startswith("postgresql"):
+        fresh_postgresql(url)
+    return url
 
 
 def fresh_postgresql(url: str) -> None:

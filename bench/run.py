@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import load, prepare, scenarios  # noqa: E402
 from bench.report import Row, print_table, verdict  # noqa: E402
-from bench.servers import Server  # noqa: E402
+from bench.servers import Server, bare_server  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 MEMORY_TARGET_MB = 150
@@ -184,9 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     args.connections = args.connections or 2 * args.workers
     wrk = load.ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="shop-bench-"))
-    database_url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{work / 'bench.db'}"
-    if database_url.startswith("postgresql"):
-        prepare.fresh_postgresql(database_url)
+    database_url = prepare.bench_database(work)
     keys = prepare.Secrets.fresh()
     facts = machine()
     print(f"Seeding {args.products:,} products into {database_url.split('@')[-1]} ...")
@@ -195,8 +193,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({catalog.cpu_seconds:.1f} s of CPU)")
     env = keys.environment(database_url)
     shop = Server("shop", "shop:create_app()", env, work / "shop.log", args.workers)
-    bare = Server("bare", "bare_app:app", env, work / "bare.log", args.workers,
-                  ("--pythonpath", "bench"))
+    bare = bare_server(env, work / "bare.log", args.workers)
     try:
         shop.wait_ready()
         bare.wait_ready()

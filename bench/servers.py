@@ -120,6 +120,11 @@ class Server:
         self._log.close()
 
 
+def bare_server(env: dict[str, str], log_path: Path, workers: int) -> Server:
+    """The framework's ceiling (bench/bare_app.py) under the same settings as the shop."""
+    return Server("bare", "bare_app:app", env, log_path, workers, ("--pythonpath", "bench"))
+
+
 def _proc_status(pid: int) -> dict[str, int]:
     """The kB figures of /proc/<pid>/status (VmRSS, VmHWM ...); empty when it is gone."""
     return _proc_figures(f"/proc/{pid}/status")

@@ -103,3 +103,16 @@ def test_setup_cost_bench_measures_real_setups(database_url):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "PunchOutSetupRequest (test client)" in result.stdout
     assert "floor (a) + (b)" in result.stdout
+
+
+def test_setup_floor_bench_serves_every_step_with_right_answers(database_url):
+    if shutil.which("wrk") is None:
+        pytest.skip("needs wrk (apt-get install wrk; .ci/run installs it)")
+    result = run_bench_script(["bench/setup_floor.py", "--duration", "1", "--slice", "1",
+                               "--warmup", "0", "--workers", "2"], database_url, "_floor",
+                              timeout=240)
+    # The script checks every answer with wrk and stops at the first wrong one.
+    assert result.returncode == 0, result.stderr[-3000:]
+    for route in ("/floor/empty", "/floor/cxml", "/floor/write-nosync", "/floor/write",
+                  "/punchout/setup"):
+        assert f"| `{route}` |" in result.stdout, result.stdout
