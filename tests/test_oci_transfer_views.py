@@ -217,6 +217,21 @@ def test_a_long_name_is_shortened_between_words_and_sent_whole_as_long_text(
     assert item.long_text.splitlines()[:2] == [name, "Textured fingertips."]
 
 
+def test_the_long_text_says_a_short_description_once_when_the_long_one_opens_with_it(
+        client, make_oci_connection, make_product, oci_catalog):
+    make_oci_connection()
+    pen = make_product("PEN-9", "Ballpoint pen, black", "1.20", short_description="Smooth ink.",
+                       description="Smooth ink.\n\nVariant: black.")
+    pad = make_product("PAD-9", "Notepad A5", "2.40", short_description="80 sheets.",
+                       description="Ruled, with margin.")
+    po = enter_shop(client)
+    fill_cart(po, (pen, "1"), (pad, "1"))
+    first, second = oci.parse_oci_form(transfer(client).text)
+    assert first.long_text.count("Smooth ink.") == 1
+    assert first.long_text.splitlines()[-1] == "Variant: black."
+    assert second.long_text.splitlines() == ["80 sheets.", "Ruled, with margin."]
+
+
 def test_a_sku_longer_than_the_oci_field_blocks_the_transfer(client, make_oci_connection,
                                                              make_product, oci_catalog):
     make_oci_connection()

@@ -15,7 +15,7 @@ from decimal import Decimal
 from html import escape
 
 import pytest
-from flask import Flask, redirect, request
+from flask import Flask, Response, redirect, request
 from werkzeug.serving import make_server
 
 from shop import cxml
@@ -63,7 +63,8 @@ def fake_supplier(cart: Callable[[dict[str, str]], str]) -> Flask:
 
     @app.route("/punchout/oci", methods=["GET", "POST"])
     def oci() -> object:
-        state["return"] = request.values.get("HOOK_URL", "")
+        state["return"] = next((value for name, value in request.values.items(multi=True)
+                                if name.upper() == "HOOK_URL"), "")
         return redirect("/start", 303)
 
     @app.get("/start")
@@ -170,6 +171,7 @@ def test_dtd_invalid_order_message_fails_the_dtd_step(serve, dtd_dir):
     assert report.step_named("lint").passed
     dtd = report.step_named("dtd")
     assert not dtd.passed and "not valid against its DTD" in dtd.detail
+    assert report.step_named("order").passed  # a DTD failure alone does not stop the journey
     assert not report.passed
 
 
@@ -240,6 +242,26 @@ def _oci_cart(description: str, price: str = "2.50") -> Callable[[dict[str, str]
 def test_oci_cart_passes_when_right(serve):
     report = _run(serve, _oci_cart("Ballpoint pen, blue"), profile_key="sap-oci4")
     assert report.passed, report.to_text()
+
+
+def test_an_oci_shop_an_iframe_buyer_may_not_frame_fails_at_the_entry(serve):
+    # SAP SRM 7 (sap-oci5) shows the catalog in a frame of its own page.
+    assert _run(serve, _oci_cart("Ballpoint pen, blue"), profile_key="sap-oci5").passed
+    app = fake_supplier(_oci_cart("Ballpoint pen, blue"))
+    app.after_request(_no_frames)
+    report = run_journey(get_profile("sap-oci5"),
+                         Target.for_shop(serve(app), return_url=RETURN_URL),
+                         lambda: Credentials("Fake supplier", "secret", oci_password="pw"))
+    entry = report.step_named("entry")
+    assert not entry.passed
+    assert ("the buyer's page (http://127.0.0.1:1) may not frame the shop: "
+            "frame-ancestors 'none'") in entry.detail
+    assert report.step_named("order") is None
+
+
+def _no_frames(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
 
 
 def test_oci_field_too_long_fails(serve):

@@ -62,6 +62,9 @@ def test_each_oci_profile_passes_against_the_shop(live_shop, key):
     order = db.session.scalar(select(Order).where(Order.source == OrderSource.PURCHASE_ORDER))
     assert order is not None and len(order.lines) == 2
     assert "created" in report.step_named("order").detail
+    presentation = get_profile(key).presentation
+    expected = "frame-ancestors allows" if presentation == "iframe" else presentation
+    assert expected in report.step_named("entry").detail
 
 
 def test_profile_settings_reach_the_shop(live_shop):

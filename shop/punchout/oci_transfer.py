@@ -123,8 +123,11 @@ def _cust_value(source: str, product: Product, slug: str, key: str) -> str:
 
 
 def _long_text(product: Product) -> str:
-    parts = [product.short_description.strip(), product.description.strip()]
-    return "\n".join(dict.fromkeys(part for part in parts if part))
+    """The short and the long description; the short one once, if the long one opens with it."""
+    short, long = product.short_description.strip(), product.description.strip()
+    if short and long.startswith(short):
+        return long  # the demo catalog's descriptions repeat their short one as a first line
+    return "\n".join(part for part in (short, long) if part)
 
 
 def version_to_send(settings: OCISettings, announced: str | None) -> str:

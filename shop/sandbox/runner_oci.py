@@ -14,7 +14,7 @@ from shop.sandbox.documents import lines_from_oci
 from shop.sandbox.http import new_browser
 from shop.sandbox.lint_oci import lint_oci_fields
 from shop.sandbox.report import StepFailed
-from shop.sandbox.runner import Journey, _shop
+from shop.sandbox.runner import Journey, _frame_check, _shop
 
 OK_CODE, TARGET, CALLER = "ADDI", "_top", "CTLG"
 
@@ -43,7 +43,7 @@ def oci_journey(journey: Journey) -> None:
             visit = shopping.browse(browser, "POST", journey.target.oci_url, data=fields)
         names = ", ".join(name for name, _ in fields[:4])
         done(f"{profile.oci_method} with {len(fields)} parameters ({names}, …); "
-             f"landed on {urlsplit(visit.answer.url).path}")
+             f"landed on {urlsplit(visit.answer.url).path}; {_frame_check(journey, visit)}")
     visit = _shop(journey, "", browser, visit, "create", ())
     with journey.report.step("return form") as done:
         form = shopping.return_form(visit, journey.target.return_url)
