@@ -235,10 +235,13 @@ def _item_id(lint: _Lint, item: Any, line: int, sent_items: Mapping[str, str]) -
     if len(aux) > MAX_AUX_ID:
         lint.warn(f"SupplierPartAuxiliaryID is {len(aux)} characters; buyers keep {MAX_AUX_ID}",
                   line)
+    # A new SupplierPartAuxiliaryID after an edit is fine (the requisition takes the lines as
+    # returned; this shop gives every transferred line a key of its own), but an edit that
+    # drops it leaves the shop unable to tell which configuration or quote a PO line means.
     sent = sent_items.get(part)
-    if sent and aux != sent:
-        lint.warn(f"SupplierPartAuxiliaryID changed from {sent[:40]!r} to {aux[:40]!r}: the "
-                  "buyer's requisition line loses its link to the earlier quote", line)
+    if sent and not aux:
+        lint.warn(f"SupplierPartAuxiliaryID {sent[:40]!r} came back empty after the edit: "
+                  "purchase orders for this line can no longer be matched to the quote", line)
 
 
 def _item_detail(lint: _Lint, item: Any, line: int) -> Decimal | None:
