@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 from admin_support import count_queries, log_in, post, rows
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from shop.accounts.models import Role
-from shop.admin.queries import _after, prefix_match
+from shop.admin.queries import _after, prefix_match, product_search
 from shop.catalog.models import Product
 from shop.extensions import db
 
@@ -58,6 +58,25 @@ def test_search_by_sku_prefix_any_case_and_by_name_prefix(staff_client, make_pro
     # A prefix search: a word inside the name does not match (no %pen% table scan).
     page = staff_client.get("/admin/products?q=cartridge").text
     assert "TON-100" not in page and "No products match" in page
+
+
+def test_search_finds_its_matches_through_the_sku_and_name_indexes(app, make_product):
+    """Few matches among 100,000 products took 0.3 to 0.6 s on SQLite: not knowing the bound
+    prefix, the planner walked the SKU index in order, reading every product."""
+    make_product("PEN-001", "Ballpoint pen, blue")
+    compiled = product_search("pen", "").limit(51).offset(0).compile(db.engine)
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # A tiny test table makes a sequential scan cheapest; ask whether indexes can do it.
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = "\n".join(conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+                             .scalars())
+            assert "ix_products_name" in plan and "Seq Scan on products" not in plan
+        else:
+            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            plan = "\n".join(row[-1] for row in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {compiled}", params))
+            assert "ix_products_name" in plan and "SCAN products" not in plan
 
 
 def test_filter_active_and_inactive(staff_client, make_product):

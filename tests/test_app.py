@@ -142,3 +142,24 @@ def test_a_trailing_slash_never_leads_off_the_site_nor_to_a_punchout_door(client
         response = client.get("/", environ_overrides={"PATH_INFO": path})
         assert response.status_code == 404, path
     assert client.post("/account/").status_code == 404  # only GET and HEAD are sent on
+
+
+def test_a_500_rolls_back_the_session_and_renders_the_styled_page(app, client, make_user):
+    from shop.accounts.models import Company
+
+    user = make_user(first_name="Ada", last_name="Buyer")
+
+    @app.get("/_fail")
+    def _fail() -> str:
+        db.session.add(Company(name=user.company.name))  # a duplicate: the flush fails
+        db.session.flush()
+        return "not reached"
+
+    log_in_session(client, user.id)
+    db.session.expire_all()  # the page loads the user again, after the failed flush
+    response = client.get("/_fail")
+    # Without the rollback the page's header (who is logged in) could not be read.
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text and "Ada Buyer" in response.text
+    assert 'href="/static/css/shop.css"' in response.text and "Traceback" not in response.text
+    assert db.session.query(Company).count() == 1

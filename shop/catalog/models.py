@@ -44,7 +44,8 @@ class Product(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sku: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
+    # Indexed for the back office's name-prefix search (admin.queries.search_products).
+    name: Mapped[str] = mapped_column(String(200), index=True)
     short_description: Mapped[str] = mapped_column(String(400), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     list_price: Mapped[money]
