@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -158,6 +159,7 @@ def test_create_through_the_form(staff_client, make_category):
     ("unspsc", "4412-17", "Digits only"),
     ("sku", "", "Enter the SKU."),
     ("sku", "PEN 001", "no spaces"),
+    ("sku", "P" * 41, "At most 40 characters"),
     ("name", "", "Enter a name."),
     ("name", "x" * 10_000, "Field cannot be longer than 200 characters."),
     ("unit", "XYZ", "Not a valid choice"),
@@ -202,13 +204,26 @@ def test_edit_every_field(staff_client, make_product, make_category):
     page = staff_client.get(f"/admin/products/{product.id}/edit")
     assert 'value="PEN-001"' in page.text and 'value="1.20"' in page.text
     response = post(staff_client, f"/admin/products/{product.id}/edit", product_form(
-        sku="PEN-001B", name="Pen, refillable", list_price="2.5", currency="USD", unit="BX",
+        sku="PEN-001", name="Pen, refillable", list_price="2.5", currency="USD", unit="BX",
         category_id=str(lab.id), active=""))
     assert response.status_code == 302
     db.session.refresh(product)
     assert (product.sku, product.name, product.list_price, product.currency, product.unit) == (
-        "PEN-001B", "Pen, refillable", Decimal("2.5"), "USD", "BX")
+        "PEN-001", "Pen, refillable", Decimal("2.5"), "USD", "BX")
     assert product.category_id == lab.id and not product.active
+
+
+def test_the_sku_cannot_change_once_the_product_exists(staff_client, make_product):
+    # Requisitions, POs and OCI carts name the product by SKU (OCI: EXT_PRODUCT_ID).
+    product = make_product("PEN-001", "Pen", "1.20")
+    page = staff_client.get(f"/admin/products/{product.id}/edit").text
+    assert re.search(r'<input[^>]*id="sku"[^>]*readonly', page)
+    response = post(staff_client, f"/admin/products/{product.id}/edit", product_form(
+        sku="PEN-001B", name="Pen, refillable"))
+    assert response.status_code == 200
+    assert "The SKU stays PEN-001" in response.text
+    db.session.expire_all()
+    assert (sku_of("PEN-001").name, sku_of("PEN-001B")) == ("Pen", None)
 
 
 def test_editing_keeps_an_uncommon_stored_unit_selectable(staff_client, make_product):

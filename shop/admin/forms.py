@@ -43,6 +43,7 @@ from shop.admin.services import (
     ProductData,
 )
 from shop.catalog.models import Product
+from shop.oci.fields import FIELD_LENGTHS
 from shop.orders.models import OrderStatus
 
 CURRENCIES = ("EUR", "USD", "GBP", "CHF", "SEK", "DKK", "NOK", "PLN", "CZK", "CAD", "AUD", "JPY")
@@ -65,6 +66,8 @@ ADDRESS_KINDS = ((AddressKind.SHIP_TO.value, "Ship-to"), (AddressKind.BILL_TO.va
 MAX_MONEY = Decimal("9999999999.9999")  # what Numeric(14, 4) holds
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"'.]{2,}$")
 SKU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/+#-]*$"
+# The SKU travels whole as OCI's VENDORMAT and EXT_PRODUCT_ID: no longer than they may be.
+SKU_MAX_LENGTH = FIELD_LENGTHS["EXT_PRODUCT_ID"]
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -147,7 +150,9 @@ class ProductSearchForm(FlaskForm):
 
 class ProductForm(FlaskForm):
     sku = StringField("SKU", filters=[strip], validators=[
-        DataRequired("Enter the SKU."), Length(max=64),
+        DataRequired("Enter the SKU."),
+        Length(max=SKU_MAX_LENGTH, message=f"At most {SKU_MAX_LENGTH} characters: SAP OCI "
+               "carries no longer part numbers (VENDORMAT, EXT_PRODUCT_ID)."),
         Regexp(SKU_PATTERN, message="Use letters, digits and . _ / + # - only, no spaces."),
     ])
     name = StringField("Name", filters=[strip], validators=[DataRequired("Enter a name."),

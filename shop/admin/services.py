@@ -133,8 +133,14 @@ def create_product(data: ProductData) -> Product:
 
 
 def update_product(product_id: int, data: ProductData) -> Product:
-    """Change every editable field of a product."""
+    """Change every editable field of a product; the SKU stays what it was created with."""
     product = get_object(Product, product_id)
+    if data.sku != product.sku:
+        # Requisitions, purchase orders and OCI carts name the product by its SKU: renamed,
+        # their lines would point at nothing (or, later, at another product).
+        raise InvalidInput(f"The SKU stays {product.sku}: buyers' requisitions and purchase "
+                           "orders refer to it. To sell under a new SKU, add a product and "
+                           "deactivate this one.", "sku")
     _check_product(data, product_id=product.id)
     _apply_product(product, data)
     commit("sku", f"SKU {data.sku} is already used by another product.")
