@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from shop.extensions import db
@@ -128,6 +129,21 @@ def test_cli_text_report_and_exit_code_one_when_the_shop_is_down(runner):
     assert result.exit_code == 1
     assert "FAIL  setup" in result.output and "cannot connect" in result.output
     assert result.output.rstrip().endswith("Result: FAILED (1 of 2 steps)")
+
+
+def test_cli_on_a_database_never_migrated_says_what_to_do(make_app, tmp_path):
+    # No `app` fixture: its open app context would be the one the command runs in.
+    empty = make_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                      "INBOUND_SECRET_PEPPER": "test-pepper",
+                      "SHOP_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
+    result = empty.test_cli_runner().invoke(args=[
+        "sandbox", "run", "--profile", "coupa", "--shop-url", "http://127.0.0.1:9"])
+    assert result.exit_code == 1
+    assert "FAIL  connection" in result.output
+    assert "no such table" in result.output
+    assert "run `flask --app shop db upgrade` first, or pass --secret" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_cli_connect_creates_then_updates(runner):

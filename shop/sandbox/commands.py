@@ -8,10 +8,13 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from sqlalchemy.exc import DBAPIError
 
+from shop.extensions import db
 from shop.punchout.errors import ConnectionInvalid
 from shop.sandbox.connect import Credentials, connect_profile
 from shop.sandbox.profiles import OPERATIONS, PROFILES, get_profile
+from shop.sandbox.report import StepFailed
 from shop.sandbox.runner import Target, run_journey
 
 sandbox_cli = AppGroup("sandbox", help="The procurement sandbox: a built-in buyer simulator.")
@@ -79,7 +82,14 @@ def run_command(profile_key: str, shop_url: str, operation: str, lines: int, ite
         if secret is not None:
             return Credentials(f"{profile.connection_name} (given)", secret,
                                oci_password=oci_password)
-        return connect_profile(profile, target.return_url)
+        try:
+            return connect_profile(profile, target.return_url)
+        except DBAPIError as error:  # e.g. "no such table": a database never migrated
+            db.session.rollback()
+            raise StepFailed(
+                f"cannot use this shop's database ({str(error.orig).splitlines()[0][:120]}): "
+                "run `flask --app shop db upgrade` first, or pass --secret to play against "
+                "a shop whose connection you made yourself") from None
 
     report = run_journey(profile, target, connect, operation=operation, lines=lines, item=item)
     click.echo(report.to_json() if as_json else report.to_text())
