@@ -103,20 +103,30 @@ def test_punchout_in_a_cross_site_iframe_sends_the_cart_to_the_buyers_top_window
     assert_order_message(cart, cookie, 5)
 
 
-def test_punchout_in_its_own_window_sends_the_cart_back(journey: Journey,
-                                                        shop_server: ShopServer,
-                                                        buyer_site: BuyerSite) -> None:
+def test_punchout_in_a_new_window_from_the_buyers_page_sends_the_cart_back(
+        journey: Journey, shop_server: ShopServer, buyer_site: BuyerSite) -> None:
     connection, cookie, start_url = start(journey, shop_server, buyer_site)
-    page = journey.page
-    journey.goto(start_url)
-    expect(page.get_by_role("region", name="Procurement system")).to_contain_text(
+    # The buyer's requisition page opens the StartPage in a new window: a navigation that
+    # another site starts, unlike typing the URL.
+    launch = buyer_site.url("/launch", action=start_url, target="_blank", method="get")
+    journey.goto(launch)
+    with journey.context.expect_page() as opened:
+        journey.page.get_by_role("button", name="Punch out").click()
+    window = opened.value
+    window.wait_for_url(f"{shop_server.url}/**")
+    journey.check(window)
+    expect(window.get_by_role("region", name="Procurement system")).to_contain_text(
         connection.name)
-    shop_for_paper(journey, page, "2")
-    open_cart(journey, page)
-    page.get_by_role("button", name=f"Transfer cart to {connection.name}").click()
-    page.wait_for_url(buyer_site.return_url)
-    journey.check()
-    assert_order_message(buyer_site.wait_for_cart(), cookie, 2)
+    shop_for_paper(journey, window, "2")
+    open_cart(journey, window)
+    window.get_by_role("button", name=f"Transfer cart to {connection.name}").click()
+    window.wait_for_url(buyer_site.return_url)
+    journey.check(window)
+    cart = buyer_site.wait_for_cart()
+    assert cart.sec_fetch_dest == "document"
+    assert cart.origin == shop_server.url
+    assert_order_message(cart, cookie, 2)
+    assert journey.page.url == launch  # the requisition stays open behind the shop's window
 
 
 def test_when_even_partitioned_cookies_are_refused_the_shop_continues_in_a_new_window(
@@ -143,7 +153,6 @@ def test_when_even_partitioned_cookies_are_refused_the_shop_continues_in_a_new_w
     window.wait_for_url(buyer_site.return_url)
     journey.check(window)
     assert_order_message(buyer_site.wait_for_cart(), cookie, 3)
-
 
 
 def test_edit_rebuilds_the_requisition_cart_and_inspect_shows_it_read_only(
