@@ -30,9 +30,10 @@ run: $(VENV)/.installed
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py 'shop:create_app()'
 
 # axe-core for the browser journeys' accessibility check, from tests/browser/package-lock.json;
-# installed only where the journeys can run (Chromium and npm present).
+# installed only where the journeys can run (Chromium, or SHOP_CHROMIUM, and npm present).
 BROWSER_JS := tests/browser/node_modules/.installed
-BROWSER_DEPS := $(if $(wildcard /usr/bin/chromium),$(if $(shell command -v npm 2>/dev/null),$(BROWSER_JS)))
+CHROMIUM := $(or $(SHOP_CHROMIUM),/usr/bin/chromium)
+BROWSER_DEPS := $(if $(wildcard $(CHROMIUM)),$(if $(shell command -v npm 2>/dev/null),$(BROWSER_JS)))
 
 $(BROWSER_JS): tests/browser/package.json tests/browser/package-lock.json
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
