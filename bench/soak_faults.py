@@ -104,14 +104,21 @@ def _phase(engine: Engine, payload_id: str) -> str:
     return "stored, not answered" if row[0] is None else "answered"
 
 
-def _wait_stored(engine: Engine, payload_id: str, sock: socket.socket) -> None:
-    """Until the document is committed (or the answer is on its way)."""
+def wait_stored(engine: Engine, payload_id: str, sock: socket.socket) -> None:
+    """Until the document is committed (or the answer is on its way).
+
+    The database may be down just now (the outage fault can overlap a kill): then nothing
+    can be stored either, and the worker's 5xx answer ends the wait.
+    """
     query = text("SELECT 1 FROM inbound_documents WHERE payload_id = :p")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not select.select([sock], [], [], 0)[0]:
-        with engine.connect() as connection:
-            if connection.execute(query, {"p": payload_id}).first() is not None:
-                return
+        try:
+            with engine.connect() as connection:
+                if connection.execute(query, {"p": payload_id}).first() is not None:
+                    return
+        except SQLAlchemyError:
+            time.sleep(0.05)
         time.sleep(0.003)
 
 
@@ -133,7 +140,7 @@ def kill_mid_request(server: Server, engine: Engine, document: Document, ledger:
             return Kill(False, "no worker took the connection")
         sock.sendall(document.body[-1:])  # the worker found, the request runs from here
         if after_commit:
-            _wait_stored(engine, document.payload_id, sock)
+            wait_stored(engine, document.payload_id, sock)
         else:
             time.sleep(random.uniform(0.0, within))  # somewhere inside the request
         if select.select([sock], [], [], 0)[0]:

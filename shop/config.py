@@ -24,6 +24,8 @@ ENVIRONMENT = {
     "SHOP_ENCRYPTION_KEYS": "comma-separated Fernet keys for outbound secrets, newest first",
     "REDIS_URL": "optional Redis for rate-limit counters shared by several hosts",
     "MAX_XML_BYTES": "largest cXML body accepted, in bytes (default 10 MB)",
+    "SHOP_CXML_HTTPS_ONLY": "1 refuses cXML posted over plain http with 403 (production "
+    "behind TLS); default 0",
     "SHOP_OUTBOX_ALLOW_PRIVATE": "1 lets order documents go to http:// and private addresses "
     "(sandbox, development); default 0",
     "SHOP_SECRET_PEPPER": "key for the hashes of inbound secrets; default instance file",
@@ -81,6 +83,10 @@ class Defaults:
     CXML_VERSION = "1.2.063"
     MAX_XML_BYTES = 10 * 1024 * 1024
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024  # XML limit plus form overhead
+    # cXML carries a shared secret: in production (TLS at the proxy, SHOP_PROXY_HOPS set) a
+    # document posted over plain http is refused with 403, so a misconfigured buyer finds out
+    # at once. Off by default: the demo, the sandbox and the tests run on http://127.0.0.1.
+    CXML_HTTPS_ONLY = False
 
     # Purchase-order intake (shop/orders/intake.py).
     INTAKE_SYNC_MAX_LINES = 200  # larger POs are answered 201 at once and processed after
@@ -170,6 +176,9 @@ def _from_environment(app: Flask) -> None:
     if env.get("MAX_XML_BYTES"):
         app.config["MAX_XML_BYTES"] = int(env["MAX_XML_BYTES"])
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_XML_BYTES"] + 64 * 1024
+    if env.get("SHOP_CXML_HTTPS_ONLY"):
+        app.config["CXML_HTTPS_ONLY"] = env["SHOP_CXML_HTTPS_ONLY"].strip() not in {
+            "0", "false", "no"}
     if env.get("SHOP_SANDBOX"):
         app.config["SANDBOX_ENABLED"] = env["SHOP_SANDBOX"].strip() not in {"0", "false", "no"}
     if env.get("SHOP_OUTBOX_ALLOW_PRIVATE"):

@@ -40,6 +40,24 @@ def post_only(explanation: str) -> NoReturn:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (reverse order).
+    app.teardown_appcontext(_end_session)
+
+
+def _end_session(_error: BaseException | None) -> None:
+    """End the request's database session, even when its connection died under it.
+
+    A database restart or failover that terminates the connection after the request's last
+    statement makes the closing ROLLBACK fail; raised from a teardown, that would replace
+    the finished answer with the WSGI server's bare 500. The connection is discarded either
+    way (SQLAlchemy invalidates it), and the next request gets a new one.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        log.error("the database connection was lost at the end of a request: %s",
+                  type(getattr(error, "orig", None) or error).__name__)
+        db.session.remove()
 
 
 def _http_error(error: HTTPException) -> AnyResponse:

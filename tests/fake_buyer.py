@@ -2,9 +2,9 @@
 
 Each POST takes the next behaviour from ``script`` (the last one repeats): ``ok`` answers
 cXML Status 200, ``500`` answers HTTP 500 with cXML 500, ``400`` answers cXML 400 inside an
-HTTP 200, ``sleep`` waits longer than the shop's timeout, ``redirect`` answers 302 to
-another local URL, ``plain`` answers 200 with a non-XML body, ``huge`` answers 4 MB. Every
-request is recorded.
+HTTP 200, ``http400`` answers HTTP 400 with an HTML page (no cXML), ``sleep`` waits longer
+than the shop's timeout, ``redirect`` answers 302 to another local URL, ``plain`` answers 200
+with a non-XML body, ``huge`` answers 4 MB. Every request is recorded.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def _handler(buyer: FakeBuyer) -> type[BaseHTTPRequestHandler]:
                 self._send(500, _answer(500, "Internal Server Error"))
             elif behaviour == "400":
                 self._send(200, _answer(400, "Bad Request: unknown order"))
+            elif behaviour == "http400":
+                self._send(400, b"<html><body>Bad Request</body></html>")
             elif behaviour == "redirect":
                 self.send_response(302)
                 self.send_header("Location", f"http://127.0.0.1:{buyer.port}/elsewhere")

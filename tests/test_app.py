@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from shop.config import normalise_database_url
 from shop.extensions import db
@@ -115,6 +115,37 @@ def test_a_database_outage_shows_a_page_that_needs_no_database(client, make_user
     assert "frame-ancestors" in page.headers["Content-Security-Policy"]
     assert missing.status_code in (404, 503)
     assert client.get("/account").status_code == 200  # and back once it answers again
+
+
+def _lose_the_connection() -> None:
+    """The database ends this request's connection, as a restart or a failover does."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        with db.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    else:
+        connection.connection.dbapi_connection.close()
+
+
+def test_a_connection_lost_after_the_last_query_still_gets_the_answer_out(make_app,
+                                                                          database_url):
+    # Found by a PostgreSQL soak: pg_terminate_backend between a page's last query and the
+    # end of the request made the closing ROLLBACK fail in Flask-SQLAlchemy's teardown,
+    # and the finished page became gunicorn's bare "Internal Server Error". (An app of its
+    # own: the ``app`` fixture keeps an app context open, so its requests skip the teardown.)
+    app = make_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+
+    @app.get("/_lost")
+    def lost() -> str:
+        db.session.execute(text("SELECT 1"))
+        _lose_the_connection()
+        return "finished"
+
+    client = app.test_client()
+    response = client.get("/_lost")
+    assert response.status_code == 200 and response.text == "finished"
+    assert client.get("/healthz").status_code == 200  # the next request gets a new one
 
 
 def test_connections_are_pinged_before_use_only_on_a_database_server(make_app, tmp_path):

@@ -105,6 +105,19 @@ def test_a_cxml_4xx_stops_the_retries(runner: Any, order: Order, fake_buyer: Fak
     assert len(fake_buyer.received) == 1
 
 
+def test_an_http_4xx_without_cxml_stops_the_retries(runner: Any, order: Order,
+                                                     fake_buyer: FakeBuyer) -> None:
+    fake_buyer.script = ["http400", "ok"]
+    fulfilment.confirm_order(order.id, "staff@shop.test")
+    assert "failed 1" in run_once(runner)
+    assert "sent 0" in run_once(runner)
+    [message] = messages()
+    assert message.status == OutboxStatus.FAILED and message.last_status_code is None
+    assert message.last_error == "refused: the buyer answered 400"
+    assert [a.http_status for a in message.attempt_log] == [400]
+    assert len(fake_buyer.received) == 1
+
+
 def test_a_timeout_is_retried_later(app: Any, runner: Any, order: Order,
                                     fake_buyer: FakeBuyer) -> None:
     app.config["OUTBOX_BACKOFF_BASE"] = 60

@@ -251,6 +251,26 @@ def test_cli_adds_a_connection_and_creates_its_company(runner, app):
                                  "cli-secret-1") == connection
 
 
+def test_cli_sets_where_order_documents_go_and_keeps_the_outbound_secret_encrypted(runner):
+    result = runner.invoke(args=[
+        "buyers", "add", "Acme Coupa", "--identity", "NetworkID:AN01000000001",
+        "--shared-secret", "inbound-secret-1", "--company", "Acme Industries",
+        "--document-url", "https://acme.coupahost.com/cxml/invoices",
+        "--outbound-identity", "DUNS:123456789", "--outbound-secret", "outbound-secret-1",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "outbound-secret-1" not in result.output
+    connection = db.session.scalar(select(BuyerConnection))
+    assert connection.document_url == "https://acme.coupahost.com/cxml/invoices"
+    assert (connection.outbound_domain, connection.outbound_identity) == ("DUNS", "123456789")
+    assert "outbound-secret-1" not in _dump_connections()
+    assert services.decrypt_outbound_secret(connection.outbound_secret_encrypted) == (
+        "outbound-secret-1")
+    listed = json.loads(runner.invoke(args=["buyers", "list", "--json"]).output)[0]
+    assert listed["document_url"] == connection.document_url
+    assert listed["outbound_identity"] == "DUNS:123456789" and listed["outbound_secret_set"]
+
+
 def test_cli_defaults_to_production_and_explains_bad_input(runner):
     result = runner.invoke(args=["buyers", "add", "B", "--identity", "DUNS:1",
                                  "--shared-secret", "s"])

@@ -1,5 +1,5 @@
-"""Threat-model rows of the order path: stale documents (R5), the buyer's answers (O1) and TLS
-to the buyer (O3)."""
+"""Threat-model rows of the order path: stale documents (R5), the buyer's answers (O1), cXML
+over plain http (O2) and TLS to the buyer (O3)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.orders import delivery
+from shop.orders.inbound import InboundDocument
 from shop.orders.models import Order
 from shop.orders.outbox import Outcome
 from tests.browser.tls import make_certificate
@@ -69,3 +70,28 @@ def test_o1_a_buyer_answer_is_read_only_up_to_the_cap(app: Any, huge_buyer: Fake
     result = delivery.post_document(huge_buyer.url, b"<cXML/>", limits)
     assert result.outcome is Outcome.RETRY
     assert result.error.startswith("answer_too_large")
+
+
+def test_o2_with_https_only_an_order_over_plain_http_is_refused_unread(
+        app, client, make_buyer, catalog, caplog):  # noqa: F811
+    make_buyer()
+    app.config["CXML_HTTPS_ONLY"] = True
+    body = order_request(payload_id="plain-http@buyer.example")
+    with caplog.at_level(logging.WARNING, logger="shop.security"):
+        refused = post_po(client, body)
+    assert refused.status_code == 403
+    assert status_of(refused.data)[0] == 403 and b"cXML over https only" in refused.data
+    assert db.session.scalar(select(func.count(InboundDocument.id))) == 0
+    assert b"po-Secret" not in refused.data and "po-Secret" not in caplog.text
+    # The same document over https (directly, or behind the proxy with SHOP_PROXY_HOPS).
+    accepted = client.post("/orders/cxml", data=body, content_type="text/xml",
+                           base_url="https://shop.test")
+    assert status_of(accepted.data)[0] == 200
+    assert db.session.scalar(select(func.count(Order.id))) == 1
+
+
+def test_o2_plain_http_is_accepted_unless_https_only_is_set(app, client, make_buyer,
+                                                            catalog):  # noqa: F811
+    make_buyer()
+    assert app.config["CXML_HTTPS_ONLY"] is False  # the demo and the sandbox run on http
+    assert status_of(post_po(client, order_request()).data)[0] == 200

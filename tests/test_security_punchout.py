@@ -1,4 +1,4 @@
-"""Threat model R4, P1–P5, W2–W4 and W12 (docs/security.md): the PunchOut browser flow.
+"""Threat model R4, P1–P5, O2, W2–W4 and W12 (docs/security.md): the PunchOut browser flow.
 
 Everything goes through HTTP: the setup endpoint, the StartPage, the shop's pages and the
 transfer. Rows already shown by the PunchOut feature's own tests are listed in
@@ -65,6 +65,22 @@ def test_r4_a_replayed_setup_request_opens_nothing_and_its_start_page_works_once
     assert thief.get(start).status_code == 403
     with thief.session_transaction() as cookie:
         assert "_user_id" not in cookie
+
+
+# ---------- O2: cXML over plain http ----------
+
+
+def test_o2_with_https_only_a_setup_request_over_plain_http_opens_nothing(
+    app, client, make_connection
+):
+    make_connection()
+    app.config["CXML_HTTPS_ONLY"] = True
+    refused = post_setup(client, setup_request())
+    assert refused.status_code == 403 and status_of(refused)[0] == 403
+    assert sessions_opened() == 0
+    accepted = post_setup(client, setup_request(), base_url=HTTPS)
+    assert start_url_of(accepted).startswith("https://shop.test/punchout/start/")
+    assert sessions_opened() == 1
 
 
 # ---------- P1: cart exfiltration / open redirect ----------

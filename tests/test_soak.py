@@ -9,11 +9,17 @@ PostgreSQL (TEST_DATABASE_URL) it uses a database of its own beside the test dat
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
+import time
+from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
 
+from bench import soak_faults
 from tests.test_bench_smoke import PROJECT_ROOT, drop_database
 
 pytestmark = pytest.mark.slow
@@ -50,3 +56,20 @@ def test_a_short_soak_with_killed_workers_balances_its_books(database_url: str) 
     for row in ("POs stored", "duplicates caught", "checkout orders", "outbox documents",
                 "PunchOut sessions transferred"):
         assert f"| {row} |" in table
+
+
+def test_a_kill_waiting_for_the_commit_outlives_a_database_outage(tmp_path: Path) -> None:
+    # Found by a 45-second soak on PostgreSQL: the kill that waits for the document's commit
+    # fell inside the database outage, its poll raised "not accepting connections", and the
+    # soak failed its own fault instead of trying again.
+    down = create_engine(f"sqlite:///{tmp_path / 'no-such-folder' / 'soak.db'}")
+    shop_end, buyer_end = socket.socketpair()
+    with shop_end, buyer_end:
+        answer = threading.Timer(0.3, shop_end.sendall, (b"HTTP/1.1 503 Service Unavailable",))
+        answer.start()
+        started = time.monotonic()
+        try:
+            soak_faults.wait_stored(down, "killed-1@buyer.example", buyer_end)
+        finally:
+            answer.join()
+    assert time.monotonic() - started < 5  # it returned once the answer came, not at 10 s

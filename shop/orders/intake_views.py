@@ -19,6 +19,7 @@ from shop.body_limit import xml_body_limit
 from shop.errors import NOT_POST, post_only
 from shop.extensions import csrf
 from shop.orders import intake
+from shop.security import cxml_https_only
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ _HOST = re.compile(r"[A-Za-z0-9.-]+")
 
 @bp.post("/orders/cxml", provide_automatic_options=False)  # OPTIONS: explain_cxml
 @csrf.exempt  # authenticated by the document's own credentials, never by cookies
+@cxml_https_only  # 403 over plain http when CXML_HTTPS_ONLY is set
 @xml_body_limit  # 413 before anything is parsed (chunked bodies included)
 def receive_cxml() -> Response:
     """OrderRequest or ProfileRequest in, cXML Response out."""

@@ -33,6 +33,7 @@ from shop.punchout.models import Protocol
 from shop.punchout.oci_transfer import cancel_oci_session, transfer_oci_cart
 from shop.punchout.setup import ShopAddresses, answer_setup_request
 from shop.punchout.transfer import CartReturn, cancel_session, transfer_cart
+from shop.security import cxml_https_only
 
 bp = Blueprint("punchout", __name__, url_prefix="/punchout")
 
@@ -100,6 +101,7 @@ def enter() -> Response:
 
 @bp.post("/setup", provide_automatic_options=False)  # OPTIONS: explain_setup
 @csrf.exempt  # a server-to-server call that authenticates with its own credentials
+@cxml_https_only  # 403 over plain http when CXML_HTTPS_ONLY is set
 @xml_body_limit  # 413 before a byte is parsed when the body passes MAX_XML_BYTES
 def setup() -> Response:
     """PunchOutSetupRequest or ProfileRequest in, cXML Response out (HTTP 200 when readable)."""
