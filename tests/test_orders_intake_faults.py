@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from shop.database import utcnow
 from shop.extensions import db
@@ -111,6 +111,13 @@ def test_a_read_only_database_answers_5xx_and_stores_nothing(client: Any, buyer:
     if response.status_code == 503:
         assert response.headers["Retry-After"] == "30"
     assert count(InboundDocument) == 0 and count(Order) == 0
+    # Threat model F11: nothing is corrupted, and once writes are allowed again the buyer's
+    # retry is stored and ordered as usual.
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    retry = post_po(client, order_request(payload_id="fault-3@b"))
+    assert status_of(retry.data)[0] == 200
+    assert count(InboundDocument) == 1 and count(Order) == 1
 
 
 def _store_abandoned(connection_id: int, body: bytes, payload_id: str, age: float) -> int:
