@@ -246,3 +246,55 @@ def test_another_suppliers_shop_with_typed_credentials(live_shop):
     assert "The supplier refused the PunchOut" in refused and "Status 401" in refused
     stored = db.session.scalars(select(SandboxRequisition)).all()
     assert all("typed-1" not in (r.secret_encrypted + r.setup_request) for r in stored)
+
+
+def _start_link(html: str, url: str) -> str:
+    [start] = [link for link in read_page(html, url).links if "/punchout/start/" in link]
+    return start
+
+
+def _transfer_to_requisition(browser, visit) -> requests.Response:
+    """Transfer the shop's cart; the returned form lands on the sandbox's requisition page."""
+    transfer = shopping.submit(browser, shopping.cart_form(visit, "/punchout/transfer"))
+    [form] = transfer.page.forms
+    assert "/sandbox/receive/" in form.action
+    return browser.post(form.action, data=form.fields, timeout=30)
+
+
+@pytest.mark.slow
+def test_ariba_edit_and_inspect_through_the_pages(live_shop):
+    browser = _staff_browser(live_shop)
+    url, html = _punch_out(browser, live_shop.url, profile="ariba", presentation="new-window")
+    start = shopping.browse(browser, "GET", _start_link(html, url))
+    added, visit = shopping.add_products(browser, start, 2, live_shop.url, set())
+    first = _transfer_to_requisition(browser, visit)
+    assert first.url == url and "Nothing a buyer would reject." in unescape(first.text)
+    requisition = db.session.scalar(select(SandboxRequisition))
+
+    # Edit: the sandbox sends the lines back, the shop rebuilds the cart from them.
+    url, html = _punch_out(browser, live_shop.url, profile="ariba", presentation="new-window",
+                           operation="edit", parent_id=str(requisition.id))
+    cart = shopping.browse(browser, "GET", _start_link(html, url))
+    assert cart.page.url.endswith("/cart")
+    assert all(sku in cart.answer.text for sku, _ in added)
+    edited = _transfer_to_requisition(browser, cart)
+    text = unescape(edited.text)
+    assert edited.url == url and "Returned cart" in text
+    assert all(sku in text for sku, _ in added) and "Nothing a buyer would reject." in text
+
+    # Inspect: the same lines, read-only: no form changes or transfers the cart.
+    url, html = _punch_out(browser, live_shop.url, profile="ariba", presentation="new-window",
+                           operation="inspect", parent_id=str(requisition.id))
+    viewed = shopping.browse(browser, "GET", _start_link(html, url))
+    assert all(sku in viewed.answer.text for sku, _ in added)
+    assert not viewed.page.forms_to("/punchout/transfer")
+    assert not viewed.page.forms_to("/cart/update") and not viewed.page.forms_to("/cart/add")
+
+
+@pytest.mark.slow
+def test_level_two_through_the_pages_opens_the_product(live_shop):
+    browser = _staff_browser(live_shop)
+    url, html = _punch_out(browser, live_shop.url, profile="oracle", presentation="new-window",
+                           selected_item="OFF-10031")
+    landed = shopping.browse(browser, "GET", _start_link(html, url))
+    assert landed.page.url.endswith("/products/OFF-10031")
