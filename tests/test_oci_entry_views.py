@@ -90,7 +90,9 @@ def test_entry_by_post_with_mixed_case_and_encoded_tilde_names(client, make_oci_
     assert response.status_code == 303, response.text
     po = db.session.scalars(select(PunchOutSession)).one()
     assert po.oci_parameters == {"ok_code": "ADDI", "target": "_top", "caller": "CTLG",
-                                 "returntarget": "_self", "charset": "iso-8859-1"}
+                                 "returntarget": "_self", "charset": "iso-8859-1",
+                                 # echoed back as SAP spelled them (~CALLER is SAP's own)
+                                 "ok_code_name": "~okcode", "target_name": "~Target"}
 
 
 @pytest.mark.parametrize("tilde", ["%7E", "%7e", "~", "%257E"])  # %257E: SAP encoded twice
@@ -110,7 +112,8 @@ def test_entry_by_get_reads_encoded_tildes_and_names_in_any_case(client, make_oc
     assert po.browser_form_post_url == HOOK_URL
     assert po.oci_parameters == {
         "ok_code": "ADDI", "target": "_top", "caller": "CTLG", "returntarget": "_parent",
-        "charset": "iso-8859-1", "oci_version": "5"}
+        "charset": "iso-8859-1", "oci_version": "5",
+        "ok_code_name": "~okcode", "caller_name": "~Caller"}  # to be echoed as spelled
     assert po.extrinsics == {}  # nothing mistaken for buyer data
 
 

@@ -20,6 +20,7 @@ from shop.oci import (
     major_version,
     parse_oci_form,
     prepare_transfer,
+    read_entry,
     read_form_fields,
     render_form,
     version_label,
@@ -375,6 +376,16 @@ def test_prepare_transfer_posts_to_the_hook_verbatim_and_echoes():
     assert form.charset == "utf-8"
     assert form.fields[:3] == (("~OkCode", "ADDI"), ("~TARGET", "_top"), ("~CALLER", "CTLG"))
     assert ("NEW_ITEM-QUANTITY[1]", "25") in form.fields
+
+
+def test_echoes_go_back_as_the_buyer_spelled_them():
+    # SAP releases and other buyers send ~okcode, ~Target, %7ECaller …: keep their spelling.
+    received = read_entry([("HOOK_URL", HOOK), ("%7Eokcode", "ADDI"), ("~Target", "_top"),
+                           ("~CALLER", "CTLG")])
+    form = prepare_transfer(received, [bolt()])
+    assert form.fields[:3] == (("~okcode", "ADDI"), ("~Target", "_top"), ("~CALLER", "CTLG"))
+    split = prepare_transfer(received, [bolt()], split_hook=True)  # the hook carries ~OkCode
+    assert [name for name, _ in split.fields[:3]] == ["sap-client", "~OkCode", "~Target"]
 
 
 def test_prepare_transfer_can_split_the_hook_query_without_duplicating_echoes():

@@ -153,6 +153,16 @@ def test_cancel_returns_an_empty_form(client, make_oci_connection, oci_catalog):
         MessageLog.direction == Direction.OUT)).all() == ["OCI cancel"]
 
 
+def test_the_echoes_keep_the_spelling_of_the_entry_call(client, make_oci_connection,
+                                                         oci_catalog):
+    make_oci_connection()
+    po = enter_shop(client, entry_params(**{"~OkCode": None, "~okcode": "ADDI",
+                                            "~TARGET": None, "~target": "_top"}))
+    fill_cart(po, (oci_catalog["paper"], "1"))
+    fields = oci.read_form_fields(transfer(client).text)
+    assert fields[:3] == [("~okcode", "ADDI"), ("~target", "_top"), ("~CALLER", "CTLG")]
+
+
 def test_without_echo_parameters_only_lines_are_sent_to_the_default_target(
         client, make_oci_connection, oci_catalog):
     make_oci_connection(connection={"form_target": "_self"})

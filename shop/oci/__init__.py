@@ -6,7 +6,15 @@ with :func:`check_hook_url`, and write the cart with :func:`prepare_transfer` or
 :func:`build_fields`; the sandbox reads carts back with :func:`parse_oci_form`.
 """
 
-from .entry import Function, OCIEntry, check_target, normalize_name, read_entry, return_target
+from .entry import (
+    ECHOED,
+    Function,
+    OCIEntry,
+    check_target,
+    normalize_name,
+    read_entry,
+    return_target,
+)
 from .errors import (
     BuildError,
     EntryError,
@@ -34,6 +42,7 @@ from .text import charset_label, cut_text, encode_for_charset, prepare_text, sho
 from .transfer import TransferForm, build_fields, field_name, prepare_transfer
 
 __all__ = [
+    "ECHOED",
     "FIELD_LENGTHS",
     "OCI_VERSIONS",
     "BuildError",

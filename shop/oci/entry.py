@@ -37,6 +37,10 @@ class Function(StrEnum):
     BACKGROUND_SEARCH = "BACKGROUND_SEARCH"
 
 
+# The parameters a cart form echoes (OCIEntry attribute -> the name written when the buyer
+# sent none): SAP's reference spelling.
+ECHOED = {"ok_code": "~OkCode", "target": "~TARGET", "caller": "~CALLER"}
+
 # Known parameters (upper case) -> OCIEntry attribute. The hook and login names are added per
 # call because each buyer connection may rename them.
 _KNOWN = {
@@ -79,6 +83,13 @@ class OCIEntry:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     extra: tuple[tuple[str, str], ...] = ()
+    # How the buyer spelled the echoed parameters (``~okcode``, ``~Target`` …): (attribute,
+    # name) pairs, so that the cart form sends them back as they came.
+    spellings: tuple[tuple[str, str], ...] = ()
+
+    def echo_name(self, attribute: str) -> str:
+        """The name to echo an ECHOED parameter under: as received, else SAP's spelling."""
+        return dict(self.spellings).get(attribute, ECHOED[attribute])
 
     def extra_value(self, name: str) -> str | None:
         """The first value of buyer data ``name`` (any case, ``~`` or ``%7E``), if sent."""
@@ -117,7 +128,7 @@ def read_entry(
         (password_field, "password"),
     ):
         known[normalize_name(name)] = attribute
-    values, extra = _collect(pairs, known)
+    values, extra, spellings = _collect(pairs, known)
     if require_hook and not values.get("hook_url"):
         raise MissingHookURL(f"The call has no {hook_field}: the cart could not be returned.")
     entry = OCIEntry(
@@ -137,6 +148,7 @@ def read_entry(
         username=values.get("username"),
         password=values.get("password"),
         extra=tuple(extra),
+        spellings=tuple((a, name) for a, name in spellings.items() if a in ECHOED),
     )
     _check_function_parameters(entry)
     for value in (entry.returntarget, entry.target):
@@ -147,9 +159,11 @@ def read_entry(
 
 def _collect(
     pairs: Iterable[tuple[str, str]], known: dict[str, str]
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
+) -> tuple[dict[str, str], list[tuple[str, str]], dict[str, str]]:
+    """The known parameters' values, the other pairs, and each known name as it was spelled."""
     values: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
+    spellings: dict[str, str] = {}
     for count, pair in enumerate(pairs, start=1):
         if count > MAX_PARAMETERS:
             raise EntryError(f"The call has more than {MAX_PARAMETERS} parameters.")
@@ -161,9 +175,10 @@ def _collect(
             continue  # an empty parameter counts as absent
         elif attribute not in values:
             values[attribute] = value
+            spellings[attribute] = unquote(name).strip()  # "%7Eokcode" is "~okcode"
         elif values[attribute] != value:
             raise EntryError(f"Parameter {name[:40]!r} was sent twice with different values.")
-    return values, extra
+    return values, extra, spellings
 
 
 def _checked_pair(pair: object) -> tuple[str, str]:

@@ -10,10 +10,10 @@ LONGTEXT, which has no limit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .entry import OCIEntry, normalize_name, return_target
+from .entry import ECHOED, OCIEntry, normalize_name, return_target
 from .errors import BuildError, OCIError
 from .fields import (
     EXTRA_FIELD_NAME,
@@ -32,7 +32,7 @@ from .fields import (
 from .hook import split_hook_url
 from .text import ELLIPSIS, charset_label, encode_for_charset, prepare_text, shorten_text
 
-ECHO_FIELDS = ("~OkCode", "~TARGET", "~CALLER")
+ECHO_FIELDS = tuple(ECHOED.values())  # ~OkCode, ~TARGET, ~CALLER
 
 
 def field_name(field: str, index: int) -> str:
@@ -49,23 +49,26 @@ def build_fields(
     ok_code: str | None = None,
     target: str | None = None,
     caller: str | None = None,
+    echo_names: Mapping[str, str] | None = None,
     description_length: int = FIELD_LENGTHS["DESCRIPTION"],
     charset: str | None = None,
 ) -> list[tuple[str, str]]:
     """The hidden fields (name, value) of an OCI cart form, lines numbered from 1.
 
     ``~OkCode``, ``~TARGET`` and ``~CALLER`` come first when given (echoes of the entry
-    call). Text is cleaned and transliterated for ``charset`` before it is measured; free
-    text is cut to its length (DESCRIPTION shortened to ``description_length`` between words,
-    its whole text then leading the LONGTEXT), keys and codes that do not fit raise
-    :class:`BuildError`. ITEM_TYPE and PARENT_ID are written only for 5.0.
+    call), under the names ``echo_names`` maps them to (the buyer's own spelling). Text is
+    cleaned and transliterated for ``charset`` before it is measured; free text is cut to its
+    length (DESCRIPTION shortened to ``description_length`` between words, its whole text
+    then leading the LONGTEXT), keys and codes that do not fit raise :class:`BuildError`.
+    ITEM_TYPE and PARENT_ID are written only for 5.0.
     """
     version = version_label(version)  # "5" and "5.00" are 5.0
     if description_length < 1:
         raise BuildError("The description length must be at least 1.")
     label = charset_label(charset)
+    names = echo_names or {}
     fields = [
-        (name, prepare_text(value, None, label))
+        (names.get(name, name), prepare_text(value, None, label))
         for name, value in zip(ECHO_FIELDS, (ok_code, target, caller), strict=True)
         if value
     ]
@@ -206,7 +209,8 @@ def prepare_transfer(
     The action is the HOOK_URL as received, or (``split_hook``) the HOOK_URL without its
     query, whose parameters then come first as hidden fields. ``~OkCode``, ``~TARGET`` and
     ``~CALLER`` are echoed when they were received (``echo``) and the split hook does not
-    already carry them. The charset is ``charset``, else the entry's, else UTF-8.
+    already carry them, spelled as the buyer spelled them. The charset is ``charset``, else
+    the entry's, else UTF-8.
     """
     if not entry.hook_url:
         raise BuildError("The punchout session has no HOOK_URL to return the cart to.")
@@ -225,6 +229,8 @@ def prepare_transfer(
         ok_code=ok_code,
         target=target,
         caller=caller,
+        echo_names={canonical: entry.echo_name(attribute)
+                     for attribute, canonical in ECHOED.items()},
         description_length=description_length,
         charset=label,
     )

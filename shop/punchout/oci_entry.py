@@ -210,6 +210,10 @@ def _stored_parameters(entry: oci.OCIEntry) -> dict[str, str]:
         "product_id": entry.product_id, "search_string": entry.search_string,
         "vendor": entry.vendor,
     }
+    # A spelling other than SAP's own (e.g. "~okcode") is kept to be echoed as it came.
+    for attribute, name in entry.spellings:
+        if name != oci.ECHOED[attribute]:
+            values[f"{attribute}_name"] = name
     return {name: value for name, value in values.items() if value is not None}
 
 

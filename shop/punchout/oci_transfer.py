@@ -172,6 +172,8 @@ def session_entry(po: PunchOutSession) -> oci.OCIEntry:
         target=stored.get("target"), caller=stored.get("caller"),
         returntarget=stored.get("returntarget"), charset=stored.get("charset"),
         oci_version=stored.get("oci_version"),
+        spellings=tuple((attribute, stored[f"{attribute}_name"]) for attribute in oci.ECHOED
+                        if stored.get(f"{attribute}_name")),
     )
 
 
