@@ -285,13 +285,33 @@ def test_description_is_escaped_plain_text_in_paragraphs(client, stapler):
         "Staples 30 sheets.\nFront loading.", "<script>alert(1)</script> & more"]
 
 
-def test_a_visitor_is_asked_to_log_in_and_comes_back_to_the_product(client, stapler):
+def test_a_visitor_is_asked_to_log_in_and_comes_back_to_the_product(client, stapler,
+                                                                    make_user):
     response = client.get("/products/STA-30")
     page = lxml_html.fromstring(response.text)
-    assert select_all(page, "form.add-to-cart") == []
+    # The same quantity field as a buyer's, in a form that asks to log in first; no token,
+    # so the page holds nothing personal.
+    [form] = select_all(page, "form.add-to-cart")
+    assert (form.get("method"), form.get("action")) == ("get", "/products/STA-30")
+    assert select_all(form, "input[name=quantity]")[0].get("value") == "1"
+    assert select_all(form, "button")[0].text == "Log in to order"
     assert "csrf_token" not in response.text and "Set-Cookie" not in response.headers
-    [link] = [a for a in select_all(page, ".buy-box a") if a.text == "Log in to order"]
-    assert link.get("href") == "/login?next=/products/STA-30"
+
+    asked = client.get("/products/STA-30?quantity=3")
+    assert asked.status_code == 302
+    assert asked.headers["Location"] == "/login?next=/products/STA-30?quantity%3D3"
+    login_as(client, make_user())
+    back = lxml_html.fromstring(client.get("/products/STA-30?quantity=3").text)
+    [form] = select_all(back, "form.add-to-cart")
+    assert form.get("method") == "post" and form.get("action") == "/cart/add"
+    assert select_all(form, "input[name=quantity]")[0].get("value") == "3"
+
+
+@pytest.mark.parametrize("quantity", ["abc", "-1", "0", "1e9", "NaN", "Infinity", "9" * 30])
+def test_a_product_page_ignores_a_quantity_nobody_can_order(client, stapler, quantity):
+    response = client.get("/products/STA-30", query_string={"quantity": quantity})
+    assert response.status_code == 200  # no detour to the login page
+    assert 'value="1"' in response.text
 
 
 def test_add_to_cart_form(client, stapler, make_user):

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import logging
 import re
+from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, urlencode
 
-from flask import Blueprint, Response, abort, current_app, g, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -20,6 +32,7 @@ from shop.catalog.tree import CategoryNode, category_tree
 from shop.catalog.units import unit_name
 from shop.errors import NotFound
 from shop.extensions import db
+from shop.formatting import format_quantity
 
 log = logging.getLogger(__name__)
 bp = Blueprint("catalog", __name__)
@@ -74,20 +87,43 @@ def show_category(slug: str) -> str:
 
 
 @bp.get("/products/<sku>")
-def show_product(sku: str) -> str:
+def show_product(sku: str) -> ResponseReturnValue:
+    wanted = _wanted_quantity()
+    if wanted is not None and not current_user.is_authenticated:
+        # A visitor's "Log in to order": back here after the login, the quantity filled in.
+        return redirect(url_for("accounts.login", next=url_for(
+            ".show_product", sku=sku, quantity=format_quantity(wanted))))
+
     def render() -> str:
         try:
             page = queries.product_page(sku, _company_id())
         except NotFound:
             abort(404)
-        form = None
-        if current_user.is_authenticated:  # a visitor's page holds no form and no token
-            form = AddToCartForm(sku=page.product.sku, formdata=None)
+        if current_user.is_authenticated:
+            form = AddToCartForm(sku=page.product.sku, quantity=wanted or Decimal(1),
+                                 formdata=None)
+        else:
+            # The same quantity field without the CSRF token: the page then holds nothing
+            # personal, is kept for every visitor, and its form asks them to log in first.
+            form = AddToCartForm(sku=page.product.sku, formdata=None, meta={"csrf": False})
         department = page.category.root if page.category else None
         return render_template("catalog/product.html", page=page, form=form,
                                department=department)
 
     return cached_page(render)
+
+
+def _wanted_quantity() -> Decimal | None:
+    """``?quantity=`` of a product page, when it is a plausible amount to order."""
+    raw = request.args.get("quantity", "")
+    if not raw or len(raw) > 20:
+        return None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        return None
+    limit = current_app.config["MAX_LINE_QUANTITY"]
+    return amount if amount.is_finite() and 0 < amount <= limit else None
 
 
 @bp.get("/products/<sku>/image.svg")

@@ -58,13 +58,16 @@ def test_visitor_browses_searches_logs_in_orders_with_a_po_number_and_sees_the_o
     open_product(journey, paper)
     list_price = price_on_product_page(page)
 
-    # A visitor is asked to log in to order, and comes back to the same product.
-    journey.click(page.get_by_role("link", name="Log in to order"))
+    # A visitor chooses a quantity, is asked to log in, and comes back to the same product
+    # with that quantity filled in.
+    page.get_by_label("Quantity").fill("3")
+    journey.click(page.get_by_role("button", name="Log in to order"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
     page.get_by_label("Email").fill(BUYER_EMAIL)
     page.get_by_label("Password").fill(BUYER_PASSWORD)
     journey.click(page.get_by_role("button", name="Log in"))
     expect(page.get_by_role("heading", level=1)).to_have_text(paper)
+    expect(page.get_by_label("Quantity")).to_have_value("3")
 
     # Logged in as Acme: the contract price replaces the list price.
     expect(page.get_by_text("Your contract price").first).to_be_visible()
