@@ -120,6 +120,68 @@ def test_a_read_only_database_answers_5xx_and_stores_nothing(client: Any, buyer:
     assert count(InboundDocument) == 1 and count(Order) == 1
 
 
+class full_database:  # noqa: N801  (reads as a phrase: with full_database())
+    """Threat model F11: the database cannot grow (a full disk), as each database reports it.
+
+    SQLite: compacted, then every new connection may not add a page (``max_page_count``),
+    which fails writes with SQLITE_FULL, "database or disk is full", as a full disk does.
+    PostgreSQL: a trigger raises SQLSTATE 53100 (disk_full), what a full disk gives there;
+    its own limits cannot be lowered for one test.
+    """
+
+    def __enter__(self) -> None:
+        db.session.remove()
+        db.engine.dispose()  # connections open before the fault keep writing: start fresh
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(
+                    "CREATE OR REPLACE FUNCTION injected_disk_full() RETURNS trigger AS $$ "
+                    "BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' "
+                    "USING ERRCODE = 'disk_full'; END $$ LANGUAGE plpgsql"))
+                connection.execute(text(
+                    "CREATE TRIGGER injected_disk_full BEFORE INSERT ON inbound_documents "
+                    "FOR EACH ROW EXECUTE FUNCTION injected_disk_full()"))
+            else:
+                connection.execute(text("VACUUM"))  # no free pages left to fill
+                event.listen(db.engine, "connect", _no_new_pages)
+        db.engine.dispose()
+
+    def __exit__(self, *exc: object) -> None:
+        db.session.remove()
+        if event.contains(db.engine, "connect", _no_new_pages):
+            event.remove(db.engine, "connect", _no_new_pages)
+        db.engine.dispose()
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text(
+                    "DROP TRIGGER IF EXISTS injected_disk_full ON inbound_documents"))
+
+
+def _no_new_pages(dbapi_connection: Any, record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    [pages] = cursor.execute("PRAGMA page_count").fetchone()
+    cursor.execute(f"PRAGMA max_page_count = {int(pages)}")
+    cursor.close()
+
+
+def test_a_full_database_answers_5xx_stores_nothing_and_stays_intact(client: Any,
+                                                                     buyer: Any) -> None:
+    # 60 lines (about 40 kB): more than the free space left in the compacted pages.
+    lines = [Line("PEN-001", "1", "1.20", number=n) for n in range(1, 61)]
+    body = order_request(lines, payload_id="fault-full@b")
+    with full_database():
+        response = post_po(client, body)
+    code, text_ = status_of(response.data)
+    assert response.status_code in (500, 503) and code == response.status_code, text_
+    # No order; the raw document is kept when it still fitted (SQLite: the order did not).
+    assert count(Order) == 0 and count(InboundDocument) <= 1
+    if db.engine.dialect.name == "sqlite":
+        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    # Space again: the buyer's retry is stored and ordered, once.
+    assert status_of(post_po(client, body).data)[0] == 200
+    assert count(InboundDocument) == 1 and count(Order) == 1
+
+
 def _store_abandoned(connection_id: int, body: bytes, payload_id: str, age: float) -> int:
     """A document stored by a worker that then died (its claim is ``age`` seconds old)."""
     stored = inbound.store_document(NewDocument(connection_id, payload_id, body, SECRET,
