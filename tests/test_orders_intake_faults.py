@@ -164,7 +164,7 @@ def _no_new_pages(dbapi_connection: Any, record: Any) -> None:
     cursor.close()
 
 
-def test_a_full_database_answers_5xx_stores_nothing_and_stays_intact(client: Any,
+def test_a_full_database_answers_5xx_makes_no_order_and_stays_intact(client: Any,
                                                                      buyer: Any) -> None:
     # 60 lines (about 40 kB): more than the free space left in the compacted pages.
     lines = [Line("PEN-001", "1", "1.20", number=n) for n in range(1, 61)]
