@@ -76,6 +76,22 @@ def start(journey: Journey, shop_server: ShopServer, buyer_site: BuyerSite
     return connection, cookie, start_url
 
 
+def shop_in_window_and_transfer(journey: Journey, window: Page, shop_server: ShopServer,
+                                buyer_site: BuyerSite, connection: Connection,
+                                quantity: str) -> ReceivedCart:
+    """In the window the shop opened in: procurement mode, paper in the cart, the transfer."""
+    window.wait_for_url(f"{shop_server.url}/**")
+    journey.check(window)
+    expect(window.get_by_role("region", name="Procurement system")).to_contain_text(
+        connection.name)
+    shop_for_paper(journey, window, quantity)
+    open_cart(journey, window)
+    window.get_by_role("button", name=f"Transfer cart to {connection.name}").click()
+    window.wait_for_url(buyer_site.return_url)
+    journey.check(window)
+    return buyer_site.wait_for_cart()
+
+
 def test_punchout_in_a_cross_site_iframe_sends_the_cart_to_the_buyers_top_window(
         journey: Journey, shop_server: ShopServer, buyer_site: BuyerSite) -> None:
     connection, cookie, start_url = start(journey, shop_server, buyer_site)
@@ -159,17 +175,8 @@ def test_punchout_in_a_new_window_from_the_buyers_page_sends_the_cart_back(
     journey.goto(launch)
     with journey.context.expect_page() as opened:
         journey.page.get_by_role("button", name="Punch out").click()
-    window = opened.value
-    window.wait_for_url(f"{shop_server.url}/**")
-    journey.check(window)
-    expect(window.get_by_role("region", name="Procurement system")).to_contain_text(
-        connection.name)
-    shop_for_paper(journey, window, "2")
-    open_cart(journey, window)
-    window.get_by_role("button", name=f"Transfer cart to {connection.name}").click()
-    window.wait_for_url(buyer_site.return_url)
-    journey.check(window)
-    cart = buyer_site.wait_for_cart()
+    cart = shop_in_window_and_transfer(journey, opened.value, shop_server, buyer_site,
+                                       connection, "2")
     assert cart.sec_fetch_dest == "document"
     assert cart.origin == shop_server.url
     assert_order_message(cart, cookie, 2)
@@ -189,17 +196,9 @@ def test_when_even_partitioned_cookies_are_refused_the_shop_continues_in_a_new_w
 
     with journey.context.expect_page() as opened:
         frame.get_by_role("link", name="Open the shop in a new window").click()
-    window = opened.value
-    window.wait_for_url(f"{shop_server.url}/**")
-    journey.check(window)
-    expect(window.get_by_role("region", name="Procurement system")).to_contain_text(
-        connection.name)
-    shop_for_paper(journey, window, "3")
-    open_cart(journey, window)
-    window.get_by_role("button", name=f"Transfer cart to {connection.name}").click()
-    window.wait_for_url(buyer_site.return_url)
-    journey.check(window)
-    assert_order_message(buyer_site.wait_for_cart(), cookie, 3)
+    cart = shop_in_window_and_transfer(journey, opened.value, shop_server, buyer_site,
+                                       connection, "3")
+    assert_order_message(cart, cookie, 3)
 
 
 def test_edit_rebuilds_the_requisition_cart_and_inspect_shows_it_read_only(
